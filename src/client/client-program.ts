@@ -1,0 +1,60 @@
+import { type CallCredentials, status, type ServiceError } from '@grpc/grpc-js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../common/logger.js';
+import { tokenFileCallCredentials } from './call-credentials.js';
+import { channelCredentials, perCallOptions, type TransportOptions } from './channel-credentials.js';
+import { callUnary, collectStream, HelloServiceClient } from './hello-client.js';
+
+export interface ClientProgramOptions extends TransportOptions {
+  endpoint: string;
+  tokenFile: string;
+  intervalMs: number;
+  /** Messages per StreamHello each round; 0 skips the stream. */
+  streamCount: number;
+  /** Rounds to run; 0 runs until `signal` aborts. */
+  rounds: number;
+  /** Also call PrivateHello without a token each round, to show the refusal (the demo does). */
+  showRefusal?: boolean;
+  name?: string;
+  signal?: AbortSignal;
+  logger: Logger;
+}
+
+/**
+ * What the client pod runs: every round, PublicHello and PrivateHello (and StreamHello when asked), one
+ * log line per result, and on to the next round whatever failed.
+ */
+export async function runClientProgram(options: ClientProgramOptions): Promise<void> {
+  const { logger, signal } = options;
+  const callCredentials: CallCredentials = tokenFileCallCredentials(options.tokenFile, { logger });
+  const client = new HelloServiceClient(options.endpoint, channelCredentials(callCredentials, options));
+  const authenticated = perCallOptions(callCredentials, options);
+  const name = options.name ?? 'client';
+  try {
+    for (let round = 1; options.rounds === 0 || round <= options.rounds; round++) {
+      if (signal?.aborted) break;
+      await report(logger, round, 'PublicHello', () => callUnary(client, 'publicHello', name));
+      await report(logger, round, 'PrivateHello', () => callUnary(client, 'privateHello', name, authenticated));
+      if (options.showRefusal) await report(logger, round, 'PrivateHello without token', () => callUnary(client, 'privateHello', name));
+      if (options.streamCount > 0) {
+        await report(logger, round, 'StreamHello', async () => {
+          const messages = await collectStream(client, { name, count: options.streamCount, intervalMs: 100 }, authenticated);
+          return `${messages.length} messages, last: ${messages.at(-1)?.message ?? '-'}`;
+        });
+      }
+      if (options.rounds !== 0 && round === options.rounds) break;
+      await sleep(options.intervalMs, undefined, signal ? { signal } : {}).catch(() => {});
+    }
+  } finally {
+    client.close();
+  }
+}
+
+async function report(logger: Logger, round: number, rpc: string, call: () => Promise<string>): Promise<void> {
+  try {
+    logger.info(`${rpc}: ok`, { round, rpc, ok: true, message: await call() });
+  } catch (error) {
+    const { code, details } = error as ServiceError;
+    logger.warn(`${rpc}: ${status[code] ?? 'ERROR'}`, { round, rpc, ok: false, code: status[code] ?? String(code), details: details ?? String(error) });
+  }
+}

@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+
+export interface ClientConfig {
+  endpoint: string;
+  tokenFile: string;
+  plaintext: boolean;
+  caFile: string | undefined;
+  intervalMs: number;
+  streamCount: number;
+  rounds: number;
+}
+
+export class ClientConfigError extends Error {
+  override readonly name = 'ClientConfigError';
+}
+
+export const CLIENT_SETTINGS = [
+  { env: 'SERVICE_ENDPOINT', flag: 'endpoint', help: 'server host:port (required)' },
+  { env: 'TOKEN_FILE', flag: 'token-file', help: 'projected token path (default /var/run/secrets/tokens/gke-sa)' },
+  { env: 'PLAINTEXT', flag: 'plaintext', help: 'true sends the token without TLS (anyone on the path can read it)' },
+  { env: 'CA_FILE', flag: 'ca-file', help: 'PEM CA bundle to trust instead of the system roots' },
+  { env: 'INTERVAL_MS', flag: 'interval-ms', help: 'pause between rounds (default 10000)' },
+  { env: 'STREAM_COUNT', flag: 'stream-count', help: 'StreamHello messages per round, 0 for none (default 0)' },
+  { env: 'ROUNDS', flag: 'rounds', help: 'rounds to run, 0 for until SIGTERM (default 0)' },
+] as const;
+
+export function clientUsage(): string {
+  const rows = CLIENT_SETTINGS.map((s) => `  --${s.flag.padEnd(14)} ${s.env.padEnd(18)} ${s.help}`);
+  return ['Usage: npm run client -- [flags]   (each flag may instead be set by its environment variable)', '', ...rows].join('\n');
+}
+
+export function loadClientConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ClientConfig {
+  const options = Object.fromEntries(CLIENT_SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
+  let flags: Record<string, string | undefined>;
+  try {
+    flags = parseArgs({ args: [...argv], options, strict: true }).values as Record<string, string | undefined>;
+  } catch (error) {
+    throw new ClientConfigError(`${(error as Error).message} (see --help)`);
+  }
+  const get = (envName: (typeof CLIENT_SETTINGS)[number]['env']): string | undefined => {
+    const setting = CLIENT_SETTINGS.find((s) => s.env === envName);
+    const value = (setting && flags[setting.flag]) ?? env[envName];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const endpoint = get('SERVICE_ENDPOINT');
+  if (endpoint === undefined) throw new ClientConfigError('SERVICE_ENDPOINT is not set: the server as host:port');
+  const plaintextText = get('PLAINTEXT') ?? 'false';
+  if (!/^(true|false)$/i.test(plaintextText)) throw new ClientConfigError(`PLAINTEXT ${JSON.stringify(plaintextText)} is not true or false`);
+  return {
+    endpoint,
+    tokenFile: get('TOKEN_FILE') ?? '/var/run/secrets/tokens/gke-sa',
+    plaintext: plaintextText.toLowerCase() === 'true',
+    caFile: get('CA_FILE'),
+    intervalMs: integer('INTERVAL_MS', get('INTERVAL_MS') ?? '10000', 0),
+    streamCount: integer('STREAM_COUNT', get('STREAM_COUNT') ?? '0', 0),
+    rounds: integer('ROUNDS', get('ROUNDS') ?? '0', 0),
+  };
+}
+
+function integer(name: string, text: string, min: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min) throw new ClientConfigError(`${name} ${JSON.stringify(text)} is not a whole number ≥ ${min}`);
+  return value;
+}

@@ -1,0 +1,91 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateSigningKey, type SigningKey } from './signing-key.js';
+import { mintServiceAccountToken, type TokenRequest } from './service-account-token.js';
+
+export interface LocalIssuerOptions {
+  /** Default 127.0.0.1: this stand-in never listens beyond loopback. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Default: a fresh RSA 2048 key. */
+  key?: SigningKey;
+}
+
+/**
+ * A stand-in for kube-apiserver's service-account issuer: OIDC discovery and JWKS over HTTP on loopback,
+ * and tokens with the header and claims of real projected tokens. For demos and tests, never production.
+ */
+export class LocalIssuer {
+  /** Keys published in the JWKS; the first one signs. */
+  private keys: SigningKey[];
+  /** Requests served, by path: lets tests see what the verifier fetched. */
+  readonly requests = new Map<string, number>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly issuer: string,
+    key: SigningKey,
+  ) {
+    this.keys = [key];
+  }
+
+  static async start(options: LocalIssuerOptions = {}): Promise<LocalIssuer> {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+    });
+    const { address, port } = server.address() as AddressInfo;
+    const issuer = new LocalIssuer(server, `http://${address}:${port}`, options.key ?? generateSigningKey());
+    server.on('request', (req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      issuer.requests.set(path, (issuer.requests.get(path) ?? 0) + 1);
+      const send = (type: string, body: unknown): void => {
+        res.writeHead(200, { 'content-type': type, 'cache-control': 'public, max-age=3600' }).end(JSON.stringify(body));
+      };
+      if (req.method === 'GET' && path === '/.well-known/openid-configuration') return send('application/json', issuer.discoveryDocument());
+      if (req.method === 'GET' && path === '/openid/v1/jwks') return send('application/jwk-set+json', issuer.jwks());
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    });
+    return issuer;
+  }
+
+  get jwksUri(): string {
+    return `${this.issuer}/openid/v1/jwks`;
+  }
+
+  get signingKey(): SigningKey {
+    return this.keys[0] as SigningKey;
+  }
+
+  discoveryDocument(): Record<string, unknown> {
+    return {
+      issuer: this.issuer,
+      jwks_uri: this.jwksUri,
+      response_types_supported: ['id_token'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: [...new Set(this.keys.map((k) => k.alg))],
+    };
+  }
+
+  jwks(): { keys: SigningKey['publicJwk'][] } {
+    return { keys: this.keys.map((k) => k.publicJwk) };
+  }
+
+  /** A projected token signed by the current key, for this issuer. */
+  mint(request: Omit<TokenRequest, 'issuer'>): string {
+    return mintServiceAccountToken(this.signingKey, { issuer: this.issuer, ...request });
+  }
+
+  /** Starts signing with a new key; the old one stays published unless `retireOld`. */
+  rotateKey(next: SigningKey = generateSigningKey(), retireOld = false): SigningKey {
+    this.keys = retireOld ? [next] : [next, ...this.keys];
+    return next;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { type Metadata, ServerInterceptingCall, type ServerInterceptor, status } from '@grpc/grpc-js';
+import { createJsonLogger, type Logger } from '../../common/logger.js';
+import { extractBearer, DEFAULT_MAX_TOKEN_BYTES } from './bearer.js';
+import { bindIdentity } from './call-identity.js';
+import { AuthError, KeysUnavailableError } from './errors.js';
+import type { WorkloadIdentity } from './identity.js';
+import type { AuthorizeFn } from './policy/subject-allow-list.js';
+import type { PublicMethods } from './policy/public-methods.js';
+import type { TokenVerifier } from './verifier.js';
+
+export interface AuthInterceptorOptions {
+  verifier: TokenVerifier;
+  /** Methods that need no token. Everything else is authenticated. */
+  publicMethods: PublicMethods;
+  /** Optional admission check after verification (e.g. subjectAllowList). */
+  authorize?: AuthorizeFn;
+  /** Default 16384. */
+  maxTokenBytes?: number;
+  /** Default: JSON lines on stderr. */
+  logger?: Logger;
+}
+
+/** What the client is told. Stable and short; the reason goes to the server log. */
+export const CLIENT_MESSAGES = {
+  missing: 'authentication required: send "authorization: Bearer <workload identity token>"',
+  invalid: 'invalid workload identity token',
+  expired: 'workload identity token expired',
+  denied: 'caller is not allowed to call this method',
+  unavailable: 'cannot verify tokens right now: issuer keys unavailable',
+} as const;
+
+/**
+ * grpc-js server interceptor: verifies the bearer token of every non-public call, then hands the handler a
+ * typed identity (see getIdentity). The `authorization` value is removed before any handler runs, so
+ * handlers cannot log or forward it. Fails closed: a call reaches its handler only after verification.
+ */
+export function createAuthInterceptor(options: AuthInterceptorOptions): ServerInterceptor {
+  const { verifier, publicMethods, authorize } = options;
+  const maxTokenBytes = options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES;
+  const logger = options.logger ?? createJsonLogger({ name: 'auth' });
+
+  const authenticate = async (metadata: Metadata, path: string): Promise<WorkloadIdentity> => {
+    const token = extractBearer(metadata, maxTokenBytes);
+    const identity = await verifier.verify(token);
+    if (authorize !== undefined && !authorize(identity, path)) throw new DeniedError(identity);
+    return identity;
+  };
+
+  return (methodDescriptor, call) => {
+    const path = methodDescriptor.path;
+    return new ServerInterceptingCall(call, {
+      start: (next) => {
+        next({
+          onReceiveMetadata: (metadata, proceed) => {
+            if (publicMethods.isPublic(path)) {
+              metadata.remove('authorization');
+              proceed(metadata);
+              return;
+            }
+            authenticate(metadata, path).then(
+              (identity) => {
+                metadata.remove('authorization');
+                bindIdentity(metadata, identity);
+                proceed(metadata);
+              },
+              (error: unknown) => {
+                const rejection = describe(error);
+                logger.warn('rpc rejected', { method: path, peer: call.getPeer(), code: status[rejection.code], ...rejection.log, ...fingerprint(metadata) });
+                call.sendStatus({ code: rejection.code, details: rejection.message });
+              },
+            );
+          },
+        });
+      },
+    });
+  };
+}
+
+class DeniedError extends Error {
+  constructor(readonly identity: WorkloadIdentity) {
+    super('subject not in the allow-list');
+  }
+}
+
+function describe(error: unknown): { code: status; message: string; log: Record<string, unknown> } {
+  if (error instanceof AuthError) {
+    const message = error.reason === 'missing_credentials' ? CLIENT_MESSAGES.missing : error.reason === 'expired' ? CLIENT_MESSAGES.expired : CLIENT_MESSAGES.invalid;
+    return { code: status.UNAUTHENTICATED, message, log: { reason: error.reason, detail: error.detail } };
+  }
+  if (error instanceof DeniedError) {
+    return { code: status.PERMISSION_DENIED, message: CLIENT_MESSAGES.denied, log: { reason: 'subject_not_allowed', subject: error.identity.subject } };
+  }
+  if (error instanceof KeysUnavailableError) {
+    return { code: status.UNAVAILABLE, message: CLIENT_MESSAGES.unavailable, log: { reason: 'keys_unavailable', detail: error.message } };
+  }
+  // Fail closed on anything unexpected, without echoing it to the client.
+  return { code: status.UNAUTHENTICATED, message: CLIENT_MESSAGES.invalid, log: { reason: 'internal_error', detail: String(error) } };
+}
+
+/** A short hash of the presented token, to correlate log lines without revealing the token. */
+function fingerprint(metadata: Metadata): Record<string, string> {
+  const value = metadata.get('authorization')[0];
+  if (typeof value !== 'string' || value.length === 0) return {};
+  return { token_sha256: createHash('sha256').update(value).digest('hex').slice(0, 16) };
+}

@@ -1,0 +1,90 @@
+import { verify as verifySignature } from 'node:crypto';
+import { isSupportedAlgorithm, verifyParams } from './algorithms.js';
+import { AuthError } from './errors.js';
+import { kubernetesIdentity, type WorkloadIdentity } from './identity.js';
+import { parseCompactJws, parseJsonObject } from './jws.js';
+import type { KeySource } from './keys/key-source.js';
+
+export interface VerifierOptions {
+  /** Trusted issuer; `iss` must equal it byte for byte (AKS issuers end with "/": keep it). */
+  issuer: string;
+  /** This server's audience; `aud` must contain it. */
+  audience: string;
+  keys: KeySource;
+  /** Allowed clock difference for `exp`, `nbf` and `iat`. Default 30 s. */
+  clockSkewSeconds?: number;
+  /** Longest accepted `exp − iat`, which refuses year-long default tokens. Default 86400 s (one day). */
+  maxLifetimeSeconds?: number;
+  /** Clock in ms; for tests. */
+  now?: () => number;
+}
+
+export interface TokenVerifier {
+  /** Resolves to the caller's identity, or rejects with AuthError (bad token) or KeysUnavailableError. */
+  verify(token: string): Promise<WorkloadIdentity>;
+}
+
+/** Verifies Kubernetes projected service-account tokens: signature, then `iss`, `aud`, lifetime and claims. */
+export function createVerifier(options: VerifierOptions): TokenVerifier {
+  const { issuer, audience, keys } = options;
+  const skew = options.clockSkewSeconds ?? 30;
+  const maxLifetime = options.maxLifetimeSeconds ?? 86_400;
+  const now = options.now ?? Date.now;
+
+  return {
+    async verify(token: string): Promise<WorkloadIdentity> {
+      const jws = parseCompactJws(token);
+      const { alg, kid } = jws.header;
+      if (!isSupportedAlgorithm(alg)) throw new AuthError('unsupported_algorithm', `alg ${JSON.stringify(alg)} is not accepted`);
+      if (kid !== undefined && typeof kid !== 'string') throw new AuthError('malformed_token', 'kid is not a string');
+      const key = await keys.getKey(kid, alg);
+      if (key === undefined) throw new AuthError('unknown_key', `no trusted key for kid ${JSON.stringify(kid ?? null)}`);
+      // The key decides which algorithms it verifies: a header cannot turn an RSA key into an HMAC secret.
+      if (!key.algorithms.has(alg)) throw new AuthError('unsupported_algorithm', `key ${JSON.stringify(kid ?? null)} does not verify ${alg}`);
+      const params = verifyParams(alg, key.key);
+      if (!verifySignature(params.digest, Buffer.from(jws.signingInput, 'ascii'), params.key, jws.signature)) {
+        throw new AuthError('bad_signature', 'signature does not verify');
+      }
+      return checkClaims(parseJsonObject(jws.payload, 'payload'), Math.floor(now() / 1000));
+    },
+  };
+
+  function checkClaims(claims: Record<string, unknown>, nowSeconds: number): WorkloadIdentity {
+    if (claims.iss !== issuer) throw new AuthError('wrong_issuer', `iss ${JSON.stringify(claims.iss)} is not the trusted issuer`);
+    const audiences = typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
+    if (!Array.isArray(audiences) || !audiences.every((a): a is string => typeof a === 'string')) {
+      throw new AuthError('missing_claim', 'no "aud" claim');
+    }
+    if (!audiences.includes(audience)) throw new AuthError('wrong_audience', `aud ${JSON.stringify(audiences)} does not include this server's audience`);
+    const exp = numericDate(claims.exp, 'exp', true);
+    const nbf = numericDate(claims.nbf, 'nbf', false);
+    const iat = numericDate(claims.iat, 'iat', false);
+    if (nowSeconds - skew >= exp) throw new AuthError('expired', `expired at ${new Date(exp * 1000).toISOString()}`);
+    if (nbf !== undefined && nowSeconds + skew < nbf) throw new AuthError('not_yet_valid', `not valid before ${new Date(nbf * 1000).toISOString()}`);
+    if (iat !== undefined && nowSeconds + skew < iat) throw new AuthError('not_yet_valid', 'issued in the future');
+    const start = iat ?? nbf;
+    if (start !== undefined && exp - start > maxLifetime) {
+      throw new AuthError('lifetime_too_long', `lifetime ${exp - start} s exceeds the ${maxLifetime} s maximum`);
+    }
+    if (typeof claims.sub !== 'string') throw new AuthError('missing_claim', 'no "sub" claim');
+    return Object.freeze({
+      issuer,
+      subject: claims.sub,
+      ...kubernetesIdentity(claims),
+      audiences: Object.freeze([...audiences]),
+      expiresAt: new Date(exp * 1000),
+      issuedAt: iat === undefined ? undefined : new Date(iat * 1000),
+      tokenId: typeof claims.jti === 'string' ? claims.jti : undefined,
+    });
+  }
+}
+
+function numericDate(value: unknown, name: string, required: true): number;
+function numericDate(value: unknown, name: string, required: false): number | undefined;
+function numericDate(value: unknown, name: string, required: boolean): number | undefined {
+  if (value === undefined && !required) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new AuthError('missing_claim', `"${name}" is ${value === undefined ? 'missing' : 'not a number'}`);
+  }
+  return value;
+}

@@ -1,0 +1,109 @@
+import { parseArgs } from 'node:util';
+
+export interface ServerConfig {
+  issuer: string;
+  audience: string;
+  jwksUri: string | undefined;
+  jwksFile: string | undefined;
+  host: string;
+  port: number;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  allowHttpIssuer: boolean;
+  authorizedSubjects: string[];
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Each setting: its environment variable (the seed's names), its flag, and what it means (for --help). */
+export const SERVER_SETTINGS = [
+  { env: 'ID_ISSUER', flag: 'issuer', help: 'issuer URL the tokens must carry in "iss" (required)' },
+  { env: 'JWT_AUDIENCE', flag: 'audience', help: 'audience this server accepts (required)' },
+  { env: 'JWKS_URI', flag: 'jwks-uri', help: 'JWKS URL, instead of OIDC discovery from the issuer' },
+  { env: 'JWKS_FILE', flag: 'jwks-file', help: 'static JWKS file, no network (kubectl get --raw /openid/v1/jwks)' },
+  { env: 'HOST', flag: 'host', help: 'listen address (default 0.0.0.0)' },
+  { env: 'PORT', flag: 'port', help: 'listen port (default 50051)' },
+  { env: 'TLS_CERT', flag: 'tls-cert', help: 'PEM certificate chain; serve TLS when set with TLS_KEY' },
+  { env: 'TLS_KEY', flag: 'tls-key', help: 'PEM private key for TLS_CERT' },
+  { env: 'ALLOW_HTTP_ISSUER', flag: 'allow-http-issuer', help: 'true allows http:// issuer and JWKS URLs (local development only)' },
+  { env: 'AUTHORIZED_SUBJECTS', flag: 'authorized-subjects', help: 'comma-separated system:serviceaccount:<ns>:<sa|*> allowed to call' },
+] as const;
+
+type Setting = (typeof SERVER_SETTINGS)[number]['env'];
+
+export function serverUsage(): string {
+  const rows = SERVER_SETTINGS.map((s) => `  --${s.flag.padEnd(20)} ${s.env.padEnd(20)} ${s.help}`);
+  return ['Usage: npm run server -- [flags]   (each flag may instead be set by its environment variable)', '', ...rows].join('\n');
+}
+
+/** Flags win over the environment. Throws ConfigError naming the setting to fix. */
+export function loadServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServerConfig {
+  const options = Object.fromEntries(SERVER_SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
+  let flags: Record<string, string | undefined>;
+  try {
+    flags = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | undefined>;
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message} (see --help)`);
+  }
+  const get = (name: Setting): string | undefined => {
+    const setting = SERVER_SETTINGS.find((s) => s.env === name);
+    const value = (setting && flags[setting.flag]) ?? env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const required = (name: Setting): string => {
+    const value = get(name);
+    if (value === undefined) throw new ConfigError(`${name} is not set: ${SERVER_SETTINGS.find((s) => s.env === name)?.help}`);
+    return value;
+  };
+
+  const allowHttpIssuer = parseBoolean('ALLOW_HTTP_ISSUER', get('ALLOW_HTTP_ISSUER'));
+  const issuer = required('ID_ISSUER');
+  const jwksUri = get('JWKS_URI');
+  const jwksFile = get('JWKS_FILE');
+  if (jwksUri !== undefined && jwksFile !== undefined) throw new ConfigError('JWKS_URI and JWKS_FILE are both set: set one of them');
+  checkUrl('ID_ISSUER', issuer, allowHttpIssuer || jwksUri !== undefined || jwksFile !== undefined);
+  if (jwksUri !== undefined) checkUrl('JWKS_URI', jwksUri, allowHttpIssuer);
+
+  const tlsCert = get('TLS_CERT');
+  const tlsKey = get('TLS_KEY');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY go together: set both, or neither for plaintext');
+
+  const portText = get('PORT') ?? '50051';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65_535) throw new ConfigError(`PORT ${JSON.stringify(portText)} is not a port number (0-65535)`);
+
+  return {
+    issuer,
+    audience: required('JWT_AUDIENCE'),
+    jwksUri,
+    jwksFile,
+    host: get('HOST') ?? '0.0.0.0',
+    port,
+    tlsCert,
+    tlsKey,
+    allowHttpIssuer,
+    authorizedSubjects: (get('AUTHORIZED_SUBJECTS') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+  };
+}
+
+export function parseBoolean(name: string, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (/^(true|1|yes)$/i.test(value)) return true;
+  if (/^(false|0|no)$/i.test(value)) return false;
+  throw new ConfigError(`${name} ${JSON.stringify(value)} is not true or false`);
+}
+
+/** URLs we fetch keys from must be https unless http was allowed explicitly. */
+function checkUrl(name: string, value: string, httpAllowed: boolean): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} ${JSON.stringify(value)} is not a URL`);
+  }
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && httpAllowed)) return;
+  const hint = url.protocol === 'http:' ? ' (set ALLOW_HTTP_ISSUER=true for local development)' : '';
+  throw new ConfigError(`${name} ${JSON.stringify(value)} must be an https:// URL${hint}`);
+}

@@ -1,0 +1,110 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createJsonLogger, type Logger } from '../common/logger.js';
+import { HelloServiceService } from '../gen/wid/demo/v1/hello.js';
+import {
+  createAuthInterceptor,
+  createVerifier,
+  discoverJwksUri,
+  jwksFile,
+  publicMethods,
+  publicMethodsFromProto,
+  remoteJwks,
+  subjectAllowList,
+  type KeySource,
+} from './auth/index.js';
+import type { ServerConfig } from './config.js';
+import { helloService } from './hello-service.js';
+import { loadServiceDefinitions } from './proto-definitions.js';
+
+export interface RunningServer {
+  readonly server: Server;
+  readonly port: number;
+  readonly keys: KeySource;
+  readonly health: HealthImplementation;
+  /** Resolves when usable keys are held and health reports SERVING. */
+  readonly ready: Promise<void>;
+  /** Stops accepting calls, lets in-flight ones finish for up to `graceMs`, then cancels the rest. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+const SERVICE_NAME = 'wid.demo.v1.HelloService';
+
+/** Builds key source, verifier and interceptor from the config, and serves the reference service. */
+export async function startServer(config: ServerConfig, logger: Logger = createJsonLogger({ name: 'server' })): Promise<RunningServer> {
+  const keys = createKeySource(config, logger);
+  const definitions = loadServiceDefinitions();
+  const interceptor = createAuthInterceptor({
+    verifier: createVerifier({ issuer: config.issuer, audience: config.audience, keys }),
+    publicMethods: publicMethods(publicMethodsFromProto(definitions)),
+    ...(config.authorizedSubjects.length > 0 ? { authorize: subjectAllowList(config.authorizedSubjects) } : {}),
+    logger,
+  });
+
+  const server = new Server({ interceptors: [interceptor] });
+  server.addService(HelloServiceService, helloService);
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
+  health.addToServer(server);
+  new ReflectionService(definitions).addToServer(server);
+
+  const credentials =
+    config.tlsCert !== undefined && config.tlsKey !== undefined
+      ? ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(config.tlsCert), private_key: readFileSync(config.tlsKey) }])
+      : ServerCredentials.createInsecure();
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${config.host}:${config.port}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound)));
+  });
+  logger.info('server listening', { address: `${config.host}:${port}`, tls: config.tlsCert !== undefined, issuer: config.issuer, audience: config.audience });
+
+  const stopped = new AbortController();
+  const ready = loadKeysUntilReady(keys, stopped.signal, logger).then(() => {
+    health.setStatus('', 'SERVING');
+    health.setStatus(SERVICE_NAME, 'SERVING');
+  });
+  ready.catch(() => {});
+
+  return {
+    server,
+    port,
+    keys,
+    health,
+    ready,
+    async shutdown(graceMs = 10_000) {
+      stopped.abort();
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+      const drained = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      const timer = sleep(graceMs, 'timeout' as const);
+      if ((await Promise.race([drained, timer])) === 'timeout') {
+        logger.warn('grace period over: cancelling remaining calls', { grace_ms: graceMs });
+        server.forceShutdown();
+      }
+      keys.close();
+    },
+  };
+}
+
+function createKeySource(config: ServerConfig, logger: Logger): KeySource {
+  if (config.jwksFile !== undefined) return jwksFile(config.jwksFile);
+  const uri = config.jwksUri !== undefined ? new URL(config.jwksUri) : discoverJwksUri(config.issuer, { allowHttp: config.allowHttpIssuer });
+  return remoteJwks(uri, { logger });
+}
+
+/** Retries the first key load with backoff (0.5 s doubling to 30 s) until it succeeds or the server stops. */
+async function loadKeysUntilReady(keys: KeySource, signal: AbortSignal, logger: Logger): Promise<void> {
+  for (let attempt = 0; !signal.aborted; attempt++) {
+    try {
+      await keys.load();
+      logger.info('issuer keys loaded: serving', { kids: keys.status().kids });
+      return;
+    } catch (error) {
+      const delay = Math.min(30_000, 500 * 2 ** attempt);
+      logger.warn('issuer keys not loaded yet: health reports NOT_SERVING', { error: (error as Error).message, retry_in_ms: delay });
+      await sleep(delay, undefined, { signal, ref: false }).catch(() => {});
+    }
+  }
+  throw new Error('server stopped before keys were loaded');
+}
