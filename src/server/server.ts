@@ -11,14 +11,14 @@ import {
   discoverJwksUri,
   jwksFile,
   publicMethods,
-  publicMethodsFromProto,
+  publicMethodsFromDescriptors,
   remoteJwks,
   subjectAllowList,
   type KeySource,
 } from './auth/index.js';
 import type { ServerConfig } from './config.js';
 import { helloService } from './hello-service.js';
-import { loadServiceDefinitions } from './proto-definitions.js';
+import { embeddedFileDescriptors, reflectionDefinition } from './descriptors.js';
 
 export interface RunningServer {
   readonly server: Server;
@@ -36,10 +36,10 @@ const SERVICE_NAME = 'wid.demo.v1.HelloService';
 /** Builds key source, verifier and interceptor from the config, and serves the reference service. */
 export async function startServer(config: ServerConfig, logger: Logger = createJsonLogger({ name: 'server' })): Promise<RunningServer> {
   const keys = createKeySource(config, logger);
-  const definitions = loadServiceDefinitions();
+  const descriptors = embeddedFileDescriptors();
   const interceptor = createAuthInterceptor({
     verifier: createVerifier({ issuer: config.issuer, audience: config.audience, keys }),
-    publicMethods: publicMethods(publicMethodsFromProto(definitions)),
+    publicMethods: publicMethods(publicMethodsFromDescriptors(descriptors)),
     ...(config.authorizedSubjects.length > 0 ? { authorize: subjectAllowList(config.authorizedSubjects) } : {}),
     logger,
   });
@@ -48,7 +48,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createJ
   server.addService(HelloServiceService, helloService);
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
   health.addToServer(server);
-  new ReflectionService(definitions).addToServer(server);
+  new ReflectionService(reflectionDefinition(descriptors)).addToServer(server);
 
   const credentials =
     config.tlsCert !== undefined && config.tlsKey !== undefined

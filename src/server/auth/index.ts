@@ -11,6 +11,14 @@ export { staticJwks, jwksFile } from './keys/static-jwks.js';
 export { remoteJwks, type RemoteJwks, type RemoteJwksOptions, type JwksUriResolver } from './keys/remote-jwks.js';
 export { discoverJwksUri, discoveryUrl, type DiscoveryOptions } from './keys/oidc-discovery.js';
 export { FetchError } from './keys/fetch-json.js';
-export { publicMethods, publicMethodsFromProto, BUILT_IN_PUBLIC_SERVICES, PUBLIC_OPTION, type PublicMethods } from './policy/public-methods.js';
+export {
+  publicMethods,
+  publicMethodsFromProto,
+  publicMethodsFromDescriptors,
+  BUILT_IN_PUBLIC_SERVICES,
+  PUBLIC_OPTION,
+  PUBLIC_OPTION_NUMBER,
+  type PublicMethods,
+} from './policy/public-methods.js';
 export { subjectAllowList, type AuthorizeFn } from './policy/subject-allow-list.js';
 export { createVerifier, type TokenVerifier, type VerifierOptions } from './verifier.js';
