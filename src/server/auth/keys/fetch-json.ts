@@ -32,6 +32,8 @@ export function fetchJson(url: URL, options: FetchJsonOptions): Promise<unknown>
       url,
       {
         headers: { accept: 'application/json, application/jwk-set+json', ...options.headers },
+        // A fresh connection per fetch: fetches are rare, and a pooled socket the issuer closed would fail spuriously.
+        agent: false,
         ...(url.protocol === 'https:' && options.ca !== undefined ? { ca: options.ca } : {}),
         signal: AbortSignal.timeout(options.timeoutMs),
       },
