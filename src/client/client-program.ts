@@ -1,13 +1,18 @@
 import { type CallCredentials, status, type ServiceError } from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../common/logger.js';
-import { tokenFileCallCredentials } from './call-credentials.js';
+import { tokenCallCredentials, tokenFileSource } from './call-credentials.js';
+import { gkeMetadataIdentitySource } from './gke-metadata-source.js';
 import { channelCredentials, perCallOptions, type TransportOptions } from './channel-credentials.js';
 import { callUnary, collectStream, HelloServiceClient } from './hello-client.js';
 
 export interface ClientProgramOptions extends TransportOptions {
   endpoint: string;
   tokenFile: string;
+  /** `cluster`: the projected token file (default); `google`: an ID token from the GKE metadata server. */
+  identity?: 'cluster' | 'google';
+  /** Audience asked of the metadata server with `identity: google`. */
+  audience?: string;
   intervalMs: number;
   /** Messages per StreamHello each round; 0 skips the stream. */
   streamCount: number;
@@ -26,7 +31,9 @@ export interface ClientProgramOptions extends TransportOptions {
  */
 export async function runClientProgram(options: ClientProgramOptions): Promise<void> {
   const { logger, signal } = options;
-  const callCredentials: CallCredentials = tokenFileCallCredentials(options.tokenFile, { logger });
+  const source =
+    options.identity === 'google' ? gkeMetadataIdentitySource({ audience: options.audience ?? options.endpoint.replace(/:\d+$/, '') }) : tokenFileSource(options.tokenFile);
+  const callCredentials: CallCredentials = tokenCallCredentials(source, { logger });
   const client = new HelloServiceClient(options.endpoint, channelCredentials(callCredentials, options));
   const authenticated = perCallOptions(callCredentials, options);
   const name = options.name ?? 'client';

@@ -14,7 +14,7 @@ try {
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());
   process.once('SIGINT', () => stop.abort());
-  logger.info('client starting', { endpoint: config.endpoint, token_file: config.tokenFile, tls: !config.plaintext });
+  logger.info('client starting', { endpoint: config.endpoint, identity: config.identity, token_file: config.tokenFile, tls: !config.plaintext });
   await runClientProgram({ ...config, logger, signal: stop.signal });
   logger.info('client stopped');
 } catch (error) {
