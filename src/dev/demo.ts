@@ -31,6 +31,8 @@ const server = await startServer(
     tlsKey: undefined,
     allowHttpIssuer: true,
     authorizedSubjects: [],
+    issuerCaFile: undefined,
+    issuerTokenFile: undefined,
   },
   logFor('server'),
 );

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { generateSigningKey, type SigningKey } from './signing-key.js';
 import { mintServiceAccountToken, type TokenRequest } from './service-account-token.js';
@@ -10,6 +11,10 @@ export interface LocalIssuerOptions {
   port?: number;
   /** Default: a fresh RSA 2048 key. */
   key?: SigningKey;
+  /** Serve https with this certificate, as kube-apiserver does. Default: plain http. */
+  tls?: { cert: Buffer | string; key: Buffer | string };
+  /** Answer 401 unless requests carry `authorization: Bearer <this>`, as kube-apiserver does by default. */
+  requireBearer?: string;
 }
 
 /**
@@ -21,6 +26,8 @@ export class LocalIssuer {
   private keys: SigningKey[];
   /** Requests served, by path: lets tests see what the verifier fetched. */
   readonly requests = new Map<string, number>();
+  /** Requests refused for a missing or wrong bearer token (with `requireBearer`). */
+  unauthorized = 0;
 
   private constructor(
     private readonly server: Server,
@@ -31,16 +38,21 @@ export class LocalIssuer {
   }
 
   static async start(options: LocalIssuerOptions = {}): Promise<LocalIssuer> {
-    const server = createServer();
+    const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }) : createHttpServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
     });
     const { address, port } = server.address() as AddressInfo;
-    const issuer = new LocalIssuer(server, `http://${address}:${port}`, options.key ?? generateSigningKey());
-    server.on('request', (req, res) => {
+    const issuer = new LocalIssuer(server, `${options.tls ? 'https' : 'http'}://${address}:${port}`, options.key ?? generateSigningKey());
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       issuer.requests.set(path, (issuer.requests.get(path) ?? 0) + 1);
+      if (options.requireBearer !== undefined && req.headers.authorization !== `Bearer ${options.requireBearer}`) {
+        issuer.unauthorized += 1;
+        res.writeHead(401, { 'content-type': 'application/json' }).end('{"kind":"Status","code":401,"reason":"Unauthorized"}');
+        return;
+      }
       const send = (type: string, body: unknown): void => {
         res.writeHead(200, { 'content-type': type, 'cache-control': 'public, max-age=3600' }).end(JSON.stringify(body));
       };

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 export interface ServerConfig {
@@ -11,6 +13,10 @@ export interface ServerConfig {
   tlsKey: string | undefined;
   allowHttpIssuer: boolean;
   authorizedSubjects: string[];
+  /** CA bundle for discovery and JWKS fetches (in a pod, for the cluster's own issuer: the service account's ca.crt). */
+  issuerCaFile: string | undefined;
+  /** Token sent as bearer on discovery and JWKS fetches (in a pod, for the cluster's own issuer: the pod's own token). */
+  issuerTokenFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -29,7 +35,15 @@ export const SERVER_SETTINGS = [
   { env: 'TLS_KEY', flag: 'tls-key', help: 'PEM private key for TLS_CERT' },
   { env: 'ALLOW_HTTP_ISSUER', flag: 'allow-http-issuer', help: 'true allows http:// issuer and JWKS URLs (local development only)' },
   { env: 'AUTHORIZED_SUBJECTS', flag: 'authorized-subjects', help: 'comma-separated system:serviceaccount:<ns>:<sa|*> allowed to call' },
+  { env: 'ISSUER_CA_FILE', flag: 'issuer-ca-file', help: 'PEM CA bundle for discovery/JWKS fetches (default in a pod, for the cluster issuer: its ca.crt)' },
+  { env: 'ISSUER_TOKEN_FILE', flag: 'issuer-token-file', help: 'bearer token file for discovery/JWKS fetches (default in a pod, for the cluster issuer: its own token)' },
 ] as const;
+
+/** Where kubelet mounts a pod's own API credentials. */
+export const IN_CLUSTER_CREDENTIALS_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** Host names under which a pod reaches its own cluster's API server (and so its issuer). */
+const IN_CLUSTER_API_HOSTS = new Set(['kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local']);
 
 type Setting = (typeof SERVER_SETTINGS)[number]['env'];
 
@@ -39,7 +53,7 @@ export function serverUsage(): string {
 }
 
 /** Flags win over the environment. Throws ConfigError naming the setting to fix. */
-export function loadServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServerConfig {
+export function loadServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv, credentialsDir = IN_CLUSTER_CREDENTIALS_DIR): ServerConfig {
   const options = Object.fromEntries(SERVER_SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
   let flags: Record<string, string | undefined>;
   try {
@@ -74,6 +88,15 @@ export function loadServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65_535) throw new ConfigError(`PORT ${JSON.stringify(portText)} is not a port number (0-65535)`);
 
+  // In a pod, the cluster's own issuer is the API server: trust its CA and authenticate as this pod.
+  const inClusterIssuer = env.KUBERNETES_SERVICE_HOST !== undefined && [issuer, jwksUri].some((u) => u !== undefined && IN_CLUSTER_API_HOSTS.has(hostOf(u)));
+  const inClusterDefault = (file: string): string | undefined => (inClusterIssuer && existsSync(join(credentialsDir, file)) ? join(credentialsDir, file) : undefined);
+  const issuerCaFile = get('ISSUER_CA_FILE') ?? inClusterDefault('ca.crt');
+  const issuerTokenFile = get('ISSUER_TOKEN_FILE') ?? inClusterDefault('token');
+  for (const [name, file] of [['ISSUER_CA_FILE', issuerCaFile], ['ISSUER_TOKEN_FILE', issuerTokenFile], ['JWKS_FILE', jwksFile], ['TLS_CERT', tlsCert], ['TLS_KEY', tlsKey]] as const) {
+    if (file !== undefined && !existsSync(file)) throw new ConfigError(`${name} ${file} does not exist`);
+  }
+
   return {
     issuer,
     audience: required('JWT_AUDIENCE'),
@@ -85,6 +108,8 @@ export function loadServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     tlsKey,
     allowHttpIssuer,
     authorizedSubjects: (get('AUTHORIZED_SUBJECTS') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    issuerCaFile,
+    issuerTokenFile,
   };
 }
 
@@ -106,4 +131,12 @@ function checkUrl(name: string, value: string, httpAllowed: boolean): void {
   if (url.protocol === 'https:' || (url.protocol === 'http:' && httpAllowed)) return;
   const hint = url.protocol === 'http:' ? ' (set ALLOW_HTTP_ISSUER=true for local development)' : '';
   throw new ConfigError(`${name} ${JSON.stringify(value)} must be an https:// URL${hint}`);
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
 }

@@ -46,7 +46,9 @@ export async function startServer(config: ServerConfig, logger: Logger = createJ
 
   const server = new Server({ interceptors: [interceptor] });
   server.addService(HelloServiceService, helloService);
-  const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
+  // '' and the service name report readiness (keys held); `liveness` only that the process answers, so an
+  // issuer outage makes pods unready without restarting them.
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING', liveness: 'SERVING' });
   health.addToServer(server);
   new ReflectionService(reflectionDefinition(descriptors)).addToServer(server);
 
@@ -89,8 +91,22 @@ export async function startServer(config: ServerConfig, logger: Logger = createJ
 
 function createKeySource(config: ServerConfig, logger: Logger): KeySource {
   if (config.jwksFile !== undefined) return jwksFile(config.jwksFile);
-  const uri = config.jwksUri !== undefined ? new URL(config.jwksUri) : discoverJwksUri(config.issuer, { allowHttp: config.allowHttpIssuer });
-  return remoteJwks(uri, { logger });
+  const ca = config.issuerCaFile !== undefined ? readFileSync(config.issuerCaFile) : undefined;
+  const headers = issuerAuthorization(config);
+  const uri = config.jwksUri !== undefined ? new URL(config.jwksUri) : discoverJwksUri(config.issuer, { allowHttp: config.allowHttpIssuer, ca, headers });
+  return remoteJwks(uri, { logger, ca, headers });
+}
+
+/**
+ * The pod's token for an issuer that requires authentication (kube-apiserver), re-read per fetch since
+ * kubelet rotates it, and sent only to the hosts the operator named (issuer, JWKS_URI), never to a host
+ * that a discovery document advertises.
+ */
+function issuerAuthorization(config: ServerConfig): ((url: URL) => Record<string, string> | undefined) | undefined {
+  const tokenFile = config.issuerTokenFile;
+  if (tokenFile === undefined) return undefined;
+  const trustedHosts = new Set([new URL(config.issuer).host, ...(config.jwksUri !== undefined ? [new URL(config.jwksUri).host] : [])]);
+  return (url) => (trustedHosts.has(url.host) ? { authorization: `Bearer ${readFileSync(tokenFile, 'utf8').trim()}` } : undefined);
 }
 
 /** Retries the first key load with backoff (0.5 s doubling to 30 s) until it succeeds or the server stops. */

@@ -34,6 +34,8 @@ export async function startHarness(config: Partial<ServerConfig> = {}, logger: L
       tlsKey: undefined,
       allowHttpIssuer: true,
       authorizedSubjects: [],
+      issuerCaFile: undefined,
+      issuerTokenFile: undefined,
       ...config,
     },
     logger,

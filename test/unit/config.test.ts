@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadServerConfig } from '../../src/server/config.js';
 import { loadClientConfig } from '../../src/client/config.js';
@@ -17,6 +18,8 @@ describe('server configuration', () => {
       tlsKey: undefined,
       allowHttpIssuer: false,
       authorizedSubjects: [],
+      issuerCaFile: undefined,
+      issuerTokenFile: undefined,
     });
   });
 
@@ -45,7 +48,9 @@ describe('server configuration', () => {
 
   it('allows an http issuer for local development and with a static JWKS file', () => {
     expect(loadServerConfig([], { ...base, ID_ISSUER: 'http://127.0.0.1:8089', ALLOW_HTTP_ISSUER: 'true' }).allowHttpIssuer).toBe(true);
-    expect(loadServerConfig([], { ...base, ID_ISSUER: 'http://issuer', JWKS_FILE: '/jwks.json' }).jwksFile).toBe('/jwks.json');
+    const jwks = fileURLToPath(import.meta.url); // any existing file: only its existence is checked here
+    expect(loadServerConfig([], { ...base, ID_ISSUER: 'http://issuer', JWKS_FILE: jwks }).jwksFile).toBe(jwks);
+    expect(() => loadServerConfig([], { ...base, JWKS_FILE: '/nonexistent/jwks.json' })).toThrow(/JWKS_FILE \/nonexistent\/jwks.json does not exist/);
   });
 });
 
@@ -58,5 +63,23 @@ describe('client configuration', () => {
     expect(() => loadClientConfig([], {})).toThrow(/SERVICE_ENDPOINT is not set/);
     expect(() => loadClientConfig([], { SERVICE_ENDPOINT: 'x:1', PLAINTEXT: 'yes please' })).toThrow(/PLAINTEXT/);
     expect(() => loadClientConfig([], { SERVICE_ENDPOINT: 'x:1', INTERVAL_MS: '-5' })).toThrow(/INTERVAL_MS/);
+  });
+});
+
+describe('in-cluster issuer defaults', () => {
+  it('use the pod\'s own CA and token for the cluster\'s own issuer', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'wid-sa-'));
+    await writeFile(join(dir, 'ca.crt'), 'ca');
+    await writeFile(join(dir, 'token'), 'token');
+    const inPod = { ...base, KUBERNETES_SERVICE_HOST: '10.0.0.1' };
+    expect(loadServerConfig([], inPod, dir)).toMatchObject({ issuerCaFile: join(dir, 'ca.crt'), issuerTokenFile: join(dir, 'token') });
+    // Not for another issuer, and not outside a pod.
+    expect(loadServerConfig([], { ...inPod, ID_ISSUER: 'https://container.googleapis.com/v1/projects/p/locations/l/clusters/c' }, dir)).toMatchObject({ issuerCaFile: undefined, issuerTokenFile: undefined });
+    expect(loadServerConfig([], base, dir)).toMatchObject({ issuerCaFile: undefined, issuerTokenFile: undefined });
+    // Explicit settings win, and must exist.
+    expect(() => loadServerConfig([], { ...inPod, ISSUER_CA_FILE: join(dir, 'nope.crt') }, dir)).toThrow(/ISSUER_CA_FILE .*nope.crt does not exist/);
   });
 });

@@ -12,6 +12,11 @@ export interface FetchJsonOptions {
   headers?: Record<string, string> | undefined;
 }
 
+const HINTS: Record<number, string> = {
+  401: ' (the issuer wants authentication: in-cluster, set ISSUER_TOKEN_FILE, and JWKS_URI on the issuer host)',
+  403: ' (forbidden: bind ClusterRole system:service-account-issuer-discovery to this service account)',
+};
+
 export class FetchError extends Error {
   override readonly name = 'FetchError';
 }
@@ -39,7 +44,7 @@ export function fetchJson(url: URL, options: FetchJsonOptions): Promise<unknown>
       },
       (response) => {
         const status = response.statusCode ?? 0;
-        if (status !== 200) return fail(`HTTP ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}`);
+        if (status !== 200) return fail(`HTTP ${status}${HINTS[status] ?? (status >= 300 && status < 400 ? ' (redirects are not followed)' : '')}`);
         const type = response.headers['content-type'];
         if (type !== undefined && !/json/i.test(type)) return fail(`content type ${type} is not JSON`);
         const declared = Number(response.headers['content-length'] ?? 0);

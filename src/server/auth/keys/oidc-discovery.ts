@@ -4,7 +4,8 @@ import type { JwksUriResolver } from './remote-jwks.js';
 export interface DiscoveryOptions extends Pick<FetchJsonOptions, 'ca'> {
   /** Default 5000 ms. */
   timeoutMs?: number;
-  headers?: () => Record<string, string> | undefined;
+  /** Extra headers per request URL, e.g. a bearer token for an in-cluster issuer. */
+  headers?: (url: URL) => Record<string, string> | undefined;
   /** Accept an `http:` jwks_uri (local development only). Default false. */
   allowHttp?: boolean;
   /** How long a discovered jwks_uri is used before discovery runs again. Default 3600000 ms (1 h). */
@@ -28,7 +29,7 @@ export function discoverJwksUri(issuer: string, options: DiscoveryOptions = {}):
   return async () => {
     if (found !== undefined && now() - found.at < rediscoverAfterMs) return found.uri;
     const url = discoveryUrl(issuer);
-    const doc = await fetchJson(url, { timeoutMs: options.timeoutMs ?? 5_000, maxBytes: 65_536, ca: options.ca, headers: options.headers?.() });
+    const doc = await fetchJson(url, { timeoutMs: options.timeoutMs ?? 5_000, maxBytes: 65_536, ca: options.ca, headers: options.headers?.(url) });
     const { issuer: advertised, jwks_uri: jwksUri } = (doc ?? {}) as { issuer?: unknown; jwks_uri?: unknown };
     if (advertised !== issuer) {
       throw new FetchError(`${url.href}: document is for issuer ${JSON.stringify(advertised)}, not ${JSON.stringify(issuer)}`);

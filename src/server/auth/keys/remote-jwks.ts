@@ -20,7 +20,7 @@ export interface RemoteJwksOptions {
   retryDelayMs?: number;
   /** CA bundle and headers for the fetch (in-cluster issuers). */
   ca?: FetchJsonOptions['ca'];
-  headers?: () => Record<string, string> | undefined;
+  headers?: (url: URL) => Record<string, string> | undefined;
   logger?: Logger;
   /** Clock in ms; for tests. */
   now?: () => number;
@@ -64,7 +64,7 @@ export function remoteJwks(jwksUri: URL | JwksUriResolver, options: RemoteJwksOp
   const fetchOnce = async (): Promise<void> => {
     try {
       const uri = await resolveUri();
-      const body = await fetchJson(uri, { timeoutMs, maxBytes, ca: options.ca, headers: options.headers?.() });
+      const body = await fetchJson(uri, { timeoutMs, maxBytes, ca: options.ca, headers: options.headers?.(uri) });
       const fresh = KeySet.fromJwks(body);
       const changed = keys === undefined || keys.kids.join() !== fresh.kids.join();
       keys = fresh;
