@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { runClientProgram } from '../client/client-program.js';
 import { createJsonLogger } from '../common/logger.js';
+import { loadServerConfig } from '../server/config.js';
 import { startServer } from '../server/server.js';
 import { DEMO, devPaths, devStateDir } from './dev-state.js';
 import { LocalIssuer } from './local-issuer.js';
@@ -20,20 +21,7 @@ writeFileSync(paths.issuerInfo, `${JSON.stringify({ issuer: issuer.issuer, audie
 log.info('local issuer up', { issuer: issuer.issuer, kid: issuer.signingKey.kid });
 
 const server = await startServer(
-  {
-    issuer: issuer.issuer,
-    audience: DEMO.audience,
-    jwksUri: undefined,
-    jwksFile: undefined,
-    host: '127.0.0.1',
-    port: DEMO.serverPort,
-    tlsCert: undefined,
-    tlsKey: undefined,
-    allowHttpIssuer: true,
-    authorizedSubjects: [],
-    issuerCaFile: undefined,
-    issuerTokenFile: undefined,
-  },
+  loadServerConfig([], { ID_ISSUER: issuer.issuer, JWT_AUDIENCE: DEMO.audience, ALLOW_HTTP_ISSUER: 'true', HOST: '127.0.0.1', PORT: String(DEMO.serverPort) }),
   logFor('server'),
 );
 await server.ready;

@@ -17,6 +17,13 @@ export interface ServerConfig {
   issuerCaFile: string | undefined;
   /** Token sent as bearer on discovery and JWKS fetches (in a pod, for the cluster's own issuer: the pod's own token). */
   issuerTokenFile: string | undefined;
+  clockSkewSeconds: number;
+  maxTokenLifetimeSeconds: number;
+  keysMaxStaleSeconds: number;
+  endStreamsOnExpiry: boolean;
+  shutdownGraceSeconds: number;
+  maxConcurrentStreams: number;
+  maxReceiveMessageBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -37,6 +44,13 @@ export const SERVER_SETTINGS = [
   { env: 'AUTHORIZED_SUBJECTS', flag: 'authorized-subjects', help: 'comma-separated system:serviceaccount:<ns>:<sa|*> allowed to call' },
   { env: 'ISSUER_CA_FILE', flag: 'issuer-ca-file', help: 'PEM CA bundle for discovery/JWKS fetches (default in a pod, for the cluster issuer: its ca.crt)' },
   { env: 'ISSUER_TOKEN_FILE', flag: 'issuer-token-file', help: 'bearer token file for discovery/JWKS fetches (default in a pod, for the cluster issuer: its own token)' },
+  { env: 'CLOCK_SKEW_SECONDS', flag: 'clock-skew-seconds', help: 'allowed clock difference for exp/nbf/iat (default 30)' },
+  { env: 'MAX_TOKEN_LIFETIME_SECONDS', flag: 'max-token-lifetime-seconds', help: 'longest accepted exp - iat (default 86400: one day)' },
+  { env: 'KEYS_MAX_STALE_SECONDS', flag: 'keys-max-stale-seconds', help: 'how long the last good keys are used while the issuer is unreachable (default 86400)' },
+  { env: 'END_STREAMS_ON_EXPIRY', flag: 'end-streams-on-expiry', help: 'end streams with UNAUTHENTICATED when their token expires (default true)' },
+  { env: 'SHUTDOWN_GRACE_SECONDS', flag: 'shutdown-grace-seconds', help: 'on SIGTERM, how long in-flight calls may finish (default 10)' },
+  { env: 'MAX_CONCURRENT_STREAMS', flag: 'max-concurrent-streams', help: 'concurrent calls per HTTP/2 connection (default 100)' },
+  { env: 'MAX_RECEIVE_MESSAGE_BYTES', flag: 'max-receive-message-bytes', help: 'largest request message accepted (default 65536)' },
 ] as const;
 
 /** Where kubelet mounts a pod's own API credentials. */
@@ -110,7 +124,21 @@ export function loadServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     authorizedSubjects: (get('AUTHORIZED_SUBJECTS') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     issuerCaFile,
     issuerTokenFile,
+    clockSkewSeconds: integerSetting('CLOCK_SKEW_SECONDS', get('CLOCK_SKEW_SECONDS'), 30, 0, 600),
+    maxTokenLifetimeSeconds: integerSetting('MAX_TOKEN_LIFETIME_SECONDS', get('MAX_TOKEN_LIFETIME_SECONDS'), 86_400, 600, 31_536_000),
+    keysMaxStaleSeconds: integerSetting('KEYS_MAX_STALE_SECONDS', get('KEYS_MAX_STALE_SECONDS'), 86_400, 60, 2_592_000),
+    endStreamsOnExpiry: get('END_STREAMS_ON_EXPIRY') === undefined ? true : parseBoolean('END_STREAMS_ON_EXPIRY', get('END_STREAMS_ON_EXPIRY')),
+    shutdownGraceSeconds: integerSetting('SHUTDOWN_GRACE_SECONDS', get('SHUTDOWN_GRACE_SECONDS'), 10, 0, 3_600),
+    maxConcurrentStreams: integerSetting('MAX_CONCURRENT_STREAMS', get('MAX_CONCURRENT_STREAMS'), 100, 1, 100_000),
+    maxReceiveMessageBytes: integerSetting('MAX_RECEIVE_MESSAGE_BYTES', get('MAX_RECEIVE_MESSAGE_BYTES'), 65_536, 1_024, 67_108_864),
   };
+}
+
+function integerSetting(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new ConfigError(`${name} ${JSON.stringify(text)} is not a whole number from ${min} to ${max}`);
+  return value;
 }
 
 export function parseBoolean(name: string, value: string | undefined): boolean {

@@ -17,6 +17,7 @@ import {
   type KeySource,
 } from './auth/index.js';
 import type { ServerConfig } from './config.js';
+import { InFlightCalls, shutdownGracefully } from './graceful-shutdown.js';
 import { helloService } from './hello-service.js';
 import { embeddedFileDescriptors, reflectionDefinition } from './descriptors.js';
 
@@ -38,13 +39,26 @@ export async function startServer(config: ServerConfig, logger: Logger = createJ
   const keys = createKeySource(config, logger);
   const descriptors = embeddedFileDescriptors();
   const interceptor = createAuthInterceptor({
-    verifier: createVerifier({ issuer: config.issuer, audience: config.audience, keys }),
+    verifier: createVerifier({
+      issuer: config.issuer,
+      audience: config.audience,
+      keys,
+      clockSkewSeconds: config.clockSkewSeconds,
+      maxLifetimeSeconds: config.maxTokenLifetimeSeconds,
+    }),
+    endStreamsOnExpiry: config.endStreamsOnExpiry,
     publicMethods: publicMethods(publicMethodsFromDescriptors(descriptors)),
     ...(config.authorizedSubjects.length > 0 ? { authorize: subjectAllowList(config.authorizedSubjects) } : {}),
     logger,
   });
 
-  const server = new Server({ interceptors: [interceptor] });
+  const inFlight = new InFlightCalls();
+  const server = new Server({
+    // The tracker first, so calls refused by authentication are counted as finished too.
+    interceptors: [inFlight.interceptor, interceptor],
+    'grpc.max_concurrent_streams': config.maxConcurrentStreams,
+    'grpc.max_receive_message_length': config.maxReceiveMessageBytes,
+  });
   server.addService(HelloServiceService, helloService);
   // '' and the service name report readiness (keys held); `liveness` only that the process answers, so an
   // issuer outage makes pods unready without restarting them.
@@ -74,16 +88,11 @@ export async function startServer(config: ServerConfig, logger: Logger = createJ
     keys,
     health,
     ready,
-    async shutdown(graceMs = 10_000) {
+    async shutdown(graceMs = config.shutdownGraceSeconds * 1000) {
       stopped.abort();
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(SERVICE_NAME, 'NOT_SERVING');
-      const drained = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      const timer = sleep(graceMs, 'timeout' as const);
-      if ((await Promise.race([drained, timer])) === 'timeout') {
-        logger.warn('grace period over: cancelling remaining calls', { grace_ms: graceMs });
-        server.forceShutdown();
-      }
+      await shutdownGracefully(server, inFlight, graceMs, logger);
       keys.close();
     },
   };
@@ -94,7 +103,7 @@ function createKeySource(config: ServerConfig, logger: Logger): KeySource {
   const ca = config.issuerCaFile !== undefined ? readFileSync(config.issuerCaFile) : undefined;
   const headers = issuerAuthorization(config);
   const uri = config.jwksUri !== undefined ? new URL(config.jwksUri) : discoverJwksUri(config.issuer, { allowHttp: config.allowHttpIssuer, ca, headers });
-  return remoteJwks(uri, { logger, ca, headers });
+  return remoteJwks(uri, { logger, ca, headers, maxStaleMs: config.keysMaxStaleSeconds * 1000 });
 }
 
 /**

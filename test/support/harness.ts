@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from '../../src/common/logger.js';
 import { LocalIssuer } from '../../src/dev/local-issuer.js';
 import type { TokenRequest } from '../../src/dev/service-account-token.js';
 import { HelloServiceClient } from '../../src/gen/wid/demo/v1/hello.js';
-import type { ServerConfig } from '../../src/server/config.js';
+import { loadServerConfig, type ServerConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 
 export const AUDIENCE = 'wid-test';
@@ -22,24 +22,8 @@ export interface Harness {
 
 export async function startHarness(config: Partial<ServerConfig> = {}, logger: Logger = silentLogger): Promise<Harness> {
   const issuer = await LocalIssuer.start();
-  const server = await startServer(
-    {
-      issuer: issuer.issuer,
-      audience: AUDIENCE,
-      jwksUri: undefined,
-      jwksFile: undefined,
-      host: '127.0.0.1',
-      port: 0,
-      tlsCert: undefined,
-      tlsKey: undefined,
-      allowHttpIssuer: true,
-      authorizedSubjects: [],
-      issuerCaFile: undefined,
-      issuerTokenFile: undefined,
-      ...config,
-    },
-    logger,
-  );
+  const defaults = loadServerConfig([], { ID_ISSUER: issuer.issuer, JWT_AUDIENCE: AUDIENCE, ALLOW_HTTP_ISSUER: 'true', HOST: '127.0.0.1', PORT: '0' });
+  const server = await startServer({ ...defaults, ...config }, logger);
   await server.ready;
   const address = `127.0.0.1:${server.port}`;
   const client = new HelloServiceClient(address, credentials.createInsecure());

@@ -20,6 +20,13 @@ describe('server configuration', () => {
       authorizedSubjects: [],
       issuerCaFile: undefined,
       issuerTokenFile: undefined,
+      clockSkewSeconds: 30,
+      maxTokenLifetimeSeconds: 86_400,
+      keysMaxStaleSeconds: 86_400,
+      endStreamsOnExpiry: true,
+      shutdownGraceSeconds: 10,
+      maxConcurrentStreams: 100,
+      maxReceiveMessageBytes: 65_536,
     });
   });
 
@@ -37,6 +44,8 @@ describe('server configuration', () => {
     [{ ...base, TLS_CERT: '/cert.pem' }, /TLS_CERT and TLS_KEY go together/],
     [{ ...base, PORT: 'eighty' }, /PORT "eighty" is not a port number/],
     [{ ...base, ALLOW_HTTP_ISSUER: 'maybe' }, /ALLOW_HTTP_ISSUER "maybe" is not true or false/],
+    [{ ...base, MAX_TOKEN_LIFETIME_SECONDS: '60' }, /MAX_TOKEN_LIFETIME_SECONDS "60" is not a whole number from 600 to 31536000/],
+    [{ ...base, SHUTDOWN_GRACE_SECONDS: '-1' }, /SHUTDOWN_GRACE_SECONDS/],
   ])('stops with one line naming what to set (%#)', (env, message) => {
     expect(() => loadServerConfig([], env)).toThrow(ConfigError);
     expect(() => loadServerConfig([], env)).toThrow(message);

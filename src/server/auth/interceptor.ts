@@ -17,6 +17,13 @@ export interface AuthInterceptorOptions {
   authorize?: AuthorizeFn;
   /** Default 16384. */
   maxTokenBytes?: number;
+  /**
+   * End streaming calls with UNAUTHENTICATED when the token that opened them expires, so a stream cannot
+   * outlive its credentials; the client re-opens it with its fresh token. Default true.
+   */
+  endStreamsOnExpiry?: boolean;
+  /** Clock in ms; for tests. */
+  now?: () => number;
   /** Default: JSON lines on stderr. */
   logger?: Logger;
 }
@@ -39,6 +46,8 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): ServerIn
   const { verifier, publicMethods, authorize } = options;
   const maxTokenBytes = options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES;
   const logger = options.logger ?? createJsonLogger({ name: 'auth' });
+  const endStreamsOnExpiry = options.endStreamsOnExpiry ?? true;
+  const now = options.now ?? Date.now;
 
   const authenticate = async (metadata: Metadata, path: string): Promise<WorkloadIdentity> => {
     const token = extractBearer(metadata, maxTokenBytes);
@@ -49,6 +58,19 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): ServerIn
 
   return (methodDescriptor, call) => {
     const path = methodDescriptor.path;
+    const streaming = methodDescriptor.requestStream || methodDescriptor.responseStream;
+    let expiryTimer: NodeJS.Timeout | undefined;
+    const stopExpiryTimer = (): void => clearTimeout(expiryTimer);
+
+    // A stream outlives the token that opened it unless something ends it: this timer does.
+    const endAtExpiry = (identity: WorkloadIdentity): void => {
+      expiryTimer = setTimeout(() => {
+        logger.info('stream ended: token expired', { method: path, subject: identity.subject, expired_at: identity.expiresAt.toISOString() });
+        call.sendStatus({ code: status.UNAUTHENTICATED, details: CLIENT_MESSAGES.expired });
+      }, Math.max(0, identity.expiresAt.getTime() - now()));
+      expiryTimer.unref();
+    };
+
     return new ServerInterceptingCall(call, {
       start: (next) => {
         next({
@@ -62,6 +84,7 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): ServerIn
               (identity) => {
                 metadata.remove('authorization');
                 bindIdentity(metadata, identity);
+                if (streaming && endStreamsOnExpiry) endAtExpiry(identity);
                 proceed(metadata);
               },
               (error: unknown) => {
@@ -71,7 +94,12 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): ServerIn
               },
             );
           },
+          onCancel: stopExpiryTimer,
         });
+      },
+      sendStatus: (statusObject, next) => {
+        stopExpiryTimer();
+        next(statusObject);
       },
     });
   };
