@@ -4,6 +4,28 @@ import type { AddressInfo } from 'node:net';
 import { generateSigningKey, type SigningKey } from './signing-key.js';
 import { mintServiceAccountToken, type TokenRequest } from './service-account-token.js';
 
+export type IssuerMode = 'ok' | 'unavailable' | 'slow' | 'garbage' | 'html' | 'oversized';
+
+function misbehave(mode: Exclude<IssuerMode, 'ok'>, res: ServerResponse): void {
+  switch (mode) {
+    case 'unavailable':
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('unavailable\n');
+      return;
+    case 'slow':
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[]}'), 30_000).unref();
+      return;
+    case 'garbage':
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": [ {"kty": "RSA", "n": 12');
+      return;
+    case 'html':
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html>login required</html>');
+      return;
+    case 'oversized':
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [], pad: 'x'.repeat(1_000_000) }));
+      return;
+  }
+}
+
 export interface LocalIssuerOptions {
   /** Default 127.0.0.1: this stand-in never listens beyond loopback. */
   host?: string;
@@ -28,6 +50,8 @@ export class LocalIssuer {
   readonly requests = new Map<string, number>();
   /** Requests refused for a missing or wrong bearer token (with `requireBearer`). */
   unauthorized = 0;
+  /** How the issuer answers: normally, or one of the ways real issuers fail (for fault tests). */
+  mode: IssuerMode = 'ok';
 
   private constructor(
     private readonly server: Server,
@@ -56,6 +80,7 @@ export class LocalIssuer {
       const send = (type: string, body: unknown): void => {
         res.writeHead(200, { 'content-type': type, 'cache-control': 'public, max-age=3600' }).end(JSON.stringify(body));
       };
+      if (issuer.mode !== 'ok') return misbehave(issuer.mode, res);
       if (req.method === 'GET' && path === '/.well-known/openid-configuration') return send('application/json', issuer.discoveryDocument());
       if (req.method === 'GET' && path === '/openid/v1/jwks') return send('application/jwk-set+json', issuer.jwks());
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

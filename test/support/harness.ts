@@ -1,7 +1,7 @@
 import { type ChannelCredentials, credentials, loadPackageDefinition, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { silentLogger, type Logger } from '../../src/common/logger.js';
-import { LocalIssuer } from '../../src/dev/local-issuer.js';
+import { LocalIssuer, type IssuerMode } from '../../src/dev/local-issuer.js';
 import type { TokenRequest } from '../../src/dev/service-account-token.js';
 import { HelloServiceClient } from '../../src/gen/wid/demo/v1/hello.js';
 import { loadServerConfig, type ServerConfig } from '../../src/server/config.js';
@@ -20,11 +20,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(config: Partial<ServerConfig> = {}, logger: Logger = silentLogger): Promise<Harness> {
+/** With `issuerMode` other than 'ok' the issuer starts out failing and the harness does not wait for keys. */
+export async function startHarness(config: Partial<ServerConfig> = {}, logger: Logger = silentLogger, issuerMode: IssuerMode = 'ok'): Promise<Harness> {
   const issuer = await LocalIssuer.start();
+  issuer.mode = issuerMode;
   const defaults = loadServerConfig([], { ID_ISSUER: issuer.issuer, JWT_AUDIENCE: AUDIENCE, ALLOW_HTTP_ISSUER: 'true', HOST: '127.0.0.1', PORT: '0' });
   const server = await startServer({ ...defaults, ...config }, logger);
-  await server.ready;
+  if (issuerMode === 'ok') await server.ready;
   const address = `127.0.0.1:${server.port}`;
   const client = new HelloServiceClient(address, credentials.createInsecure());
   return {

@@ -77,7 +77,7 @@ export function remoteJwks(jwksUri: URL | JwksUriResolver, options: RemoteJwksOp
       failures += 1;
       lastError = (error as Error).message;
       nextFetchAt = now() + Math.min(cooldownMs, retryDelayMs * 2 ** (failures - 1));
-      logger.warn('JWKS fetch failed', { error: lastError, failures, keeping_keys: keys?.kids ?? [] });
+      logger.warn('JWKS fetch failed', { error: lastError, failures, keeping_keys: keys?.kids ?? [], key_age_s: keys ? Math.round((now() - loadedAt) / 1000) : null });
       throw error;
     }
   };
