@@ -1,22 +1,28 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-export interface ServerConfig {
+/** One issuer the server trusts, with the audience it must carry and where its keys come from. */
+export interface TrustedIssuer {
   issuer: string;
   audience: string;
   jwksUri: string | undefined;
   jwksFile: string | undefined;
+  /** CA bundle for discovery and JWKS fetches (in a pod, for the cluster's own issuer: the service account's ca.crt). */
+  caFile: string | undefined;
+  /** Token sent as bearer on discovery and JWKS fetches (in a pod, for the cluster's own issuer: the pod's own token). */
+  tokenFile: string | undefined;
+  allowHttp: boolean;
+}
+
+export interface ServerConfig {
+  /** One entry from ID_ISSUER & co., or several from ISSUERS_FILE. */
+  issuers: TrustedIssuer[];
   host: string;
   port: number;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
-  allowHttpIssuer: boolean;
   authorizedSubjects: string[];
-  /** CA bundle for discovery and JWKS fetches (in a pod, for the cluster's own issuer: the service account's ca.crt). */
-  issuerCaFile: string | undefined;
-  /** Token sent as bearer on discovery and JWKS fetches (in a pod, for the cluster's own issuer: the pod's own token). */
-  issuerTokenFile: string | undefined;
   clockSkewSeconds: number;
   maxTokenLifetimeSeconds: number;
   keysMaxStaleSeconds: number;
@@ -32,8 +38,9 @@ export class ConfigError extends Error {
 
 /** Each setting: its environment variable (the seed's names), its flag, and what it means (for --help). */
 export const SERVER_SETTINGS = [
-  { env: 'ID_ISSUER', flag: 'issuer', help: 'issuer URL the tokens must carry in "iss" (required)' },
-  { env: 'JWT_AUDIENCE', flag: 'audience', help: 'audience this server accepts (required)' },
+  { env: 'ID_ISSUER', flag: 'issuer', help: 'issuer URL the tokens must carry in "iss" (required, unless ISSUERS_FILE)' },
+  { env: 'JWT_AUDIENCE', flag: 'audience', help: 'audience this server accepts (required with ID_ISSUER)' },
+  { env: 'ISSUERS_FILE', flag: 'issuers-file', help: 'JSON list of {issuer, audience, jwksUri?, jwksFile?, caFile?, tokenFile?} to trust several clusters' },
   { env: 'JWKS_URI', flag: 'jwks-uri', help: 'JWKS URL, instead of OIDC discovery from the issuer' },
   { env: 'JWKS_FILE', flag: 'jwks-file', help: 'static JWKS file, no network (kubectl get --raw /openid/v1/jwks)' },
   { env: 'HOST', flag: 'host', help: 'listen address (default 0.0.0.0)' },
@@ -86,44 +93,39 @@ export function loadServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     return value;
   };
 
-  const allowHttpIssuer = parseBoolean('ALLOW_HTTP_ISSUER', get('ALLOW_HTTP_ISSUER'));
-  const issuer = required('ID_ISSUER');
-  const jwksUri = get('JWKS_URI');
-  const jwksFile = get('JWKS_FILE');
-  if (jwksUri !== undefined && jwksFile !== undefined) throw new ConfigError('JWKS_URI and JWKS_FILE are both set: set one of them');
-  checkUrl('ID_ISSUER', issuer, allowHttpIssuer || jwksUri !== undefined || jwksFile !== undefined);
-  if (jwksUri !== undefined) checkUrl('JWKS_URI', jwksUri, allowHttpIssuer);
+  const allowHttp = parseBoolean('ALLOW_HTTP_ISSUER', get('ALLOW_HTTP_ISSUER'));
+  const issuersFile = get('ISSUERS_FILE');
+  const single = ['ID_ISSUER', 'JWT_AUDIENCE', 'JWKS_URI', 'JWKS_FILE', 'ISSUER_CA_FILE', 'ISSUER_TOKEN_FILE'] as const;
+  let issuers: TrustedIssuer[];
+  if (issuersFile !== undefined) {
+    const clash = single.find((name) => get(name) !== undefined);
+    if (clash !== undefined) throw new ConfigError(`ISSUERS_FILE and ${clash} are both set: list every issuer in ISSUERS_FILE`);
+    issuers = readIssuersFile(issuersFile, allowHttp);
+  } else {
+    issuers = [{ issuer: required('ID_ISSUER'), audience: required('JWT_AUDIENCE'), jwksUri: get('JWKS_URI'), jwksFile: get('JWKS_FILE'), caFile: get('ISSUER_CA_FILE'), tokenFile: get('ISSUER_TOKEN_FILE'), allowHttp }];
+  }
+  issuers = issuers.map((entry, index) => checkIssuer(entry, issuersFile === undefined ? undefined : `ISSUERS_FILE entry ${index}`, env, credentialsDir));
+  const duplicate = issuers.find((entry, index) => issuers.findIndex((other) => other.issuer === entry.issuer) !== index);
+  if (duplicate !== undefined) throw new ConfigError(`ISSUERS_FILE lists ${duplicate.issuer} twice: one entry per issuer`);
 
   const tlsCert = get('TLS_CERT');
   const tlsKey = get('TLS_KEY');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY go together: set both, or neither for plaintext');
+  for (const [name, file] of [['TLS_CERT', tlsCert], ['TLS_KEY', tlsKey]] as const) {
+    if (file !== undefined && !existsSync(file)) throw new ConfigError(`${name} ${file} does not exist`);
+  }
 
   const portText = get('PORT') ?? '50051';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65_535) throw new ConfigError(`PORT ${JSON.stringify(portText)} is not a port number (0-65535)`);
 
-  // In a pod, the cluster's own issuer is the API server: trust its CA and authenticate as this pod.
-  const inClusterIssuer = env.KUBERNETES_SERVICE_HOST !== undefined && [issuer, jwksUri].some((u) => u !== undefined && IN_CLUSTER_API_HOSTS.has(hostOf(u)));
-  const inClusterDefault = (file: string): string | undefined => (inClusterIssuer && existsSync(join(credentialsDir, file)) ? join(credentialsDir, file) : undefined);
-  const issuerCaFile = get('ISSUER_CA_FILE') ?? inClusterDefault('ca.crt');
-  const issuerTokenFile = get('ISSUER_TOKEN_FILE') ?? inClusterDefault('token');
-  for (const [name, file] of [['ISSUER_CA_FILE', issuerCaFile], ['ISSUER_TOKEN_FILE', issuerTokenFile], ['JWKS_FILE', jwksFile], ['TLS_CERT', tlsCert], ['TLS_KEY', tlsKey]] as const) {
-    if (file !== undefined && !existsSync(file)) throw new ConfigError(`${name} ${file} does not exist`);
-  }
-
   return {
-    issuer,
-    audience: required('JWT_AUDIENCE'),
-    jwksUri,
-    jwksFile,
+    issuers,
     host: get('HOST') ?? '0.0.0.0',
     port,
     tlsCert,
     tlsKey,
-    allowHttpIssuer,
     authorizedSubjects: (get('AUTHORIZED_SUBJECTS') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
-    issuerCaFile,
-    issuerTokenFile,
     clockSkewSeconds: integerSetting('CLOCK_SKEW_SECONDS', get('CLOCK_SKEW_SECONDS'), 30, 0, 600),
     maxTokenLifetimeSeconds: integerSetting('MAX_TOKEN_LIFETIME_SECONDS', get('MAX_TOKEN_LIFETIME_SECONDS'), 86_400, 600, 31_536_000),
     keysMaxStaleSeconds: integerSetting('KEYS_MAX_STALE_SECONDS', get('KEYS_MAX_STALE_SECONDS'), 86_400, 60, 2_592_000),
@@ -132,6 +134,53 @@ export function loadServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     maxConcurrentStreams: integerSetting('MAX_CONCURRENT_STREAMS', get('MAX_CONCURRENT_STREAMS'), 100, 1, 100_000),
     maxReceiveMessageBytes: integerSetting('MAX_RECEIVE_MESSAGE_BYTES', get('MAX_RECEIVE_MESSAGE_BYTES'), 65_536, 1_024, 67_108_864),
   };
+}
+
+/** Checks one issuer entry and fills in the in-cluster defaults; `label` names the entry in errors. */
+function checkIssuer(entry: TrustedIssuer, label: string | undefined, env: NodeJS.ProcessEnv, credentialsDir: string): TrustedIssuer {
+  const name = (setting: string, field: string): string => (label === undefined ? setting : `${label}: ${field}`);
+  const { issuer, jwksUri, jwksFile } = entry;
+  if (jwksUri !== undefined && jwksFile !== undefined) throw new ConfigError(`${name('JWKS_URI and JWKS_FILE', 'jwksUri and jwksFile')} are both set: set one of them`);
+  checkUrl(name('ID_ISSUER', 'issuer'), issuer, entry.allowHttp || jwksUri !== undefined || jwksFile !== undefined);
+  if (jwksUri !== undefined) checkUrl(name('JWKS_URI', 'jwksUri'), jwksUri, entry.allowHttp);
+  // In a pod, the cluster's own issuer is the API server: trust its CA and authenticate as this pod.
+  const inCluster = env.KUBERNETES_SERVICE_HOST !== undefined && [issuer, jwksUri].some((u) => u !== undefined && IN_CLUSTER_API_HOSTS.has(hostOf(u)));
+  const inClusterDefault = (file: string): string | undefined => (inCluster && existsSync(join(credentialsDir, file)) ? join(credentialsDir, file) : undefined);
+  const checked = { ...entry, caFile: entry.caFile ?? inClusterDefault('ca.crt'), tokenFile: entry.tokenFile ?? inClusterDefault('token') };
+  for (const [setting, field, file] of [['ISSUER_CA_FILE', 'caFile', checked.caFile], ['ISSUER_TOKEN_FILE', 'tokenFile', checked.tokenFile], ['JWKS_FILE', 'jwksFile', jwksFile]] as const) {
+    if (file !== undefined && !existsSync(file)) throw new ConfigError(`${name(setting, field)} ${file} does not exist`);
+  }
+  return checked;
+}
+
+function readIssuersFile(path: string, allowHttp: boolean): TrustedIssuer[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`ISSUERS_FILE ${path} is not readable JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) throw new ConfigError(`ISSUERS_FILE ${path} must hold a non-empty JSON array of issuers`);
+  return parsed.map((raw: unknown, index) => {
+    const entry = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const text = (field: string, required: boolean): string | undefined => {
+      const value = entry[field];
+      if (value === undefined && !required) return undefined;
+      if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(`ISSUERS_FILE entry ${index}: "${field}" must be a non-empty string`);
+      return value.trim();
+    };
+    const unknown = Object.keys(entry).filter((k) => !['issuer', 'audience', 'jwksUri', 'jwksFile', 'caFile', 'tokenFile'].includes(k));
+    if (unknown.length > 0) throw new ConfigError(`ISSUERS_FILE entry ${index}: unknown field ${JSON.stringify(unknown[0])}`);
+    return {
+      issuer: text('issuer', true) as string,
+      audience: text('audience', true) as string,
+      jwksUri: text('jwksUri', false),
+      jwksFile: text('jwksFile', false),
+      caFile: text('caFile', false),
+      tokenFile: text('tokenFile', false),
+      allowHttp,
+    };
+  });
 }
 
 function integerSetting(name: string, text: string | undefined, fallback: number, min: number, max: number): number {

@@ -7,6 +7,7 @@ import { createJsonLogger, type Logger } from '../common/logger.js';
 import { HelloServiceService } from '../gen/wid/demo/v1/hello.js';
 import {
   createAuthInterceptor,
+  createMultiIssuerVerifier,
   createVerifier,
   discoverJwksUri,
   jwksFile,
@@ -16,7 +17,7 @@ import {
   subjectAllowList,
   type KeySource,
 } from './auth/index.js';
-import type { ServerConfig } from './config.js';
+import type { ServerConfig, TrustedIssuer } from './config.js';
 import { InFlightCalls, shutdownGracefully } from './graceful-shutdown.js';
 import { helloService } from './hello-service.js';
 import { embeddedFileDescriptors, reflectionDefinition } from './descriptors.js';
@@ -24,7 +25,8 @@ import { embeddedFileDescriptors, reflectionDefinition } from './descriptors.js'
 export interface RunningServer {
   readonly server: Server;
   readonly port: number;
-  readonly keys: KeySource;
+  /** The key source of each trusted issuer, by issuer URL. */
+  readonly keySources: ReadonlyMap<string, KeySource>;
   readonly health: HealthImplementation;
   /** Resolves when usable keys are held and health reports SERVING. */
   readonly ready: Promise<void>;
@@ -36,16 +38,20 @@ const SERVICE_NAME = 'wid.demo.v1.HelloService';
 
 /** Builds key source, verifier and interceptor from the config, and serves the reference service. */
 export async function startServer(config: ServerConfig, logger: Logger = createJsonLogger({ name: 'server' })): Promise<RunningServer> {
-  const keys = createKeySource(config, logger);
-  const descriptors = embeddedFileDescriptors();
-  const interceptor = createAuthInterceptor({
+  const keySources = new Map(config.issuers.map((trusted) => [trusted.issuer, createKeySource(trusted, config, logger)]));
+  const verifiers = config.issuers.map((trusted) => ({
+    issuer: trusted.issuer,
     verifier: createVerifier({
-      issuer: config.issuer,
-      audience: config.audience,
-      keys,
+      issuer: trusted.issuer,
+      audience: trusted.audience,
+      keys: keySources.get(trusted.issuer) as KeySource,
       clockSkewSeconds: config.clockSkewSeconds,
       maxLifetimeSeconds: config.maxTokenLifetimeSeconds,
     }),
+  }));
+  const descriptors = embeddedFileDescriptors();
+  const interceptor = createAuthInterceptor({
+    verifier: createMultiIssuerVerifier(verifiers),
     endStreamsOnExpiry: config.endStreamsOnExpiry,
     publicMethods: publicMethods(publicMethodsFromDescriptors(descriptors)),
     ...(config.authorizedSubjects.length > 0 ? { authorize: subjectAllowList(config.authorizedSubjects) } : {}),
@@ -73,19 +79,25 @@ export async function startServer(config: ServerConfig, logger: Logger = createJ
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${config.host}:${config.port}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound)));
   });
-  logger.info('server listening', { address: `${config.host}:${port}`, tls: config.tlsCert !== undefined, issuer: config.issuer, audience: config.audience });
+  logger.info('server listening', {
+    address: `${config.host}:${port}`,
+    tls: config.tlsCert !== undefined,
+    issuers: config.issuers.map(({ issuer, audience }) => ({ issuer, audience })),
+  });
 
   const stopped = new AbortController();
-  const ready = loadKeysUntilReady(keys, stopped.signal, logger).then(() => {
+  // Ready once every trusted issuer's keys are held.
+  const ready = Promise.all([...keySources].map(([issuer, keys]) => loadKeysUntilReady(issuer, keys, stopped.signal, logger))).then(() => {
     health.setStatus('', 'SERVING');
     health.setStatus(SERVICE_NAME, 'SERVING');
+    logger.info('serving: keys of every trusted issuer loaded');
   });
   ready.catch(() => {});
 
   return {
     server,
     port,
-    keys,
+    keySources,
     health,
     ready,
     async shutdown(graceMs = config.shutdownGraceSeconds * 1000) {
@@ -93,16 +105,16 @@ export async function startServer(config: ServerConfig, logger: Logger = createJ
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(SERVICE_NAME, 'NOT_SERVING');
       await shutdownGracefully(server, inFlight, graceMs, logger);
-      keys.close();
+      for (const keys of keySources.values()) keys.close();
     },
   };
 }
 
-function createKeySource(config: ServerConfig, logger: Logger): KeySource {
-  if (config.jwksFile !== undefined) return jwksFile(config.jwksFile);
-  const ca = config.issuerCaFile !== undefined ? readFileSync(config.issuerCaFile) : undefined;
-  const headers = issuerAuthorization(config);
-  const uri = config.jwksUri !== undefined ? new URL(config.jwksUri) : discoverJwksUri(config.issuer, { allowHttp: config.allowHttpIssuer, ca, headers });
+function createKeySource(trusted: TrustedIssuer, config: ServerConfig, logger: Logger): KeySource {
+  if (trusted.jwksFile !== undefined) return jwksFile(trusted.jwksFile);
+  const ca = trusted.caFile !== undefined ? readFileSync(trusted.caFile) : undefined;
+  const headers = issuerAuthorization(trusted);
+  const uri = trusted.jwksUri !== undefined ? new URL(trusted.jwksUri) : discoverJwksUri(trusted.issuer, { allowHttp: trusted.allowHttp, ca, headers });
   return remoteJwks(uri, { logger, ca, headers, maxStaleMs: config.keysMaxStaleSeconds * 1000 });
 }
 
@@ -111,23 +123,23 @@ function createKeySource(config: ServerConfig, logger: Logger): KeySource {
  * kubelet rotates it, and sent only to the hosts the operator named (issuer, JWKS_URI), never to a host
  * that a discovery document advertises.
  */
-function issuerAuthorization(config: ServerConfig): ((url: URL) => Record<string, string> | undefined) | undefined {
-  const tokenFile = config.issuerTokenFile;
+function issuerAuthorization(trusted: TrustedIssuer): ((url: URL) => Record<string, string> | undefined) | undefined {
+  const tokenFile = trusted.tokenFile;
   if (tokenFile === undefined) return undefined;
-  const trustedHosts = new Set([new URL(config.issuer).host, ...(config.jwksUri !== undefined ? [new URL(config.jwksUri).host] : [])]);
+  const trustedHosts = new Set([new URL(trusted.issuer).host, ...(trusted.jwksUri !== undefined ? [new URL(trusted.jwksUri).host] : [])]);
   return (url) => (trustedHosts.has(url.host) ? { authorization: `Bearer ${readFileSync(tokenFile, 'utf8').trim()}` } : undefined);
 }
 
 /** Retries the first key load with backoff (0.5 s doubling to 30 s) until it succeeds or the server stops. */
-async function loadKeysUntilReady(keys: KeySource, signal: AbortSignal, logger: Logger): Promise<void> {
+async function loadKeysUntilReady(issuer: string, keys: KeySource, signal: AbortSignal, logger: Logger): Promise<void> {
   for (let attempt = 0; !signal.aborted; attempt++) {
     try {
       await keys.load();
-      logger.info('issuer keys loaded: serving', { kids: keys.status().kids });
+      logger.info('issuer keys loaded', { issuer, kids: keys.status().kids });
       return;
     } catch (error) {
       const delay = Math.min(30_000, 500 * 2 ** attempt);
-      logger.warn('issuer keys not loaded yet: health reports NOT_SERVING', { error: (error as Error).message, retry_in_ms: delay });
+      logger.warn('issuer keys not loaded yet: health reports NOT_SERVING', { issuer, error: (error as Error).message, retry_in_ms: delay });
       await sleep(delay, undefined, { signal, ref: false }).catch(() => {});
     }
   }

@@ -46,7 +46,7 @@ describe('Dockerfile', () => {
       server?.stderr?.on('data', (chunk: Buffer) => {
         err += chunk.toString();
         const match = /"address":"127\.0\.0\.1:(\d+)"/.exec(err);
-        if (match && err.includes('issuer keys loaded')) resolve(Number(match[1]));
+        if (match && err.includes('serving: keys of every trusted issuer loaded')) resolve(Number(match[1]));
       });
       server?.on('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
     });

@@ -87,7 +87,7 @@ describe('hostile tokens against a live server', () => {
   it('refuses tokens signed by a published key that is too weak', async () => {
     const weak = signingKeyFrom(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, 'RS256');
     h.issuer.rotateKey(weak);
-    await (h.server.keys as unknown as { reload(): Promise<void> }).reload();
+    await h.keys.reload();
     expect(await unary(h.client.privateHello, h.client, { name: '' }, bearer(h.token()))).toMatchObject({ ok: false, code: status.UNAUTHENTICATED });
   });
 

@@ -54,7 +54,7 @@ describe('in-cluster key discovery', () => {
     const config = loadServerConfig(['--host', '127.0.0.1', '--port', '0'], { ID_ISSUER: issuer.issuer, JWT_AUDIENCE: 'x', ISSUER_CA_FILE: join(dir, 'ca.crt') });
     const server = await startServer(config, logger);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(server.keys.status().hasKeys).toBe(false);
+    expect(server.keySources.get(issuer.issuer)?.status().hasKeys).toBe(false);
     expect(lines.join('\n')).toMatch(/HTTP 401 \(the issuer wants authentication/);
     await server.shutdown(1_000);
   });

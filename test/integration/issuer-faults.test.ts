@@ -79,7 +79,7 @@ describe('key rotation through the server', () => {
     const h = await harness();
     const oldKey = h.issuer.signingKey;
     const oldToken = h.token();
-    const keys = h.server.keys as ReturnType<typeof remoteJwks>;
+    const keys = h.keys;
     const fetches = () => h.issuer.requests.get('/openid/v1/jwks') ?? 0;
 
     // The issuer starts signing with a new key and publishes both.
@@ -101,7 +101,7 @@ describe('key rotation through the server', () => {
 describe('unknown-kid flood', () => {
   it('thousands of tokens with random kids cause at most one JWKS fetch per cooldown', async () => {
     const h = await harness();
-    const keys = h.server.keys as ReturnType<typeof remoteJwks>;
+    const keys = h.keys;
     const before = h.issuer.requests.get('/openid/v1/jwks') ?? 0;
     const attacker = generateSigningKey();
     const tokens = Array.from({ length: 2_000 }, (_, i) =>

@@ -64,7 +64,7 @@ describe('server program', () => {
   it('stops at start with one line naming the missing setting', async () => {
     const error = (await run('node', ['dist/server/main.js'], { env: { PATH: process.env.PATH ?? '' } }).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(error.code).toBe(2);
-    expect(error.stderr.trim()).toBe('server: ID_ISSUER is not set: issuer URL the tokens must carry in "iss" (required)');
+    expect(error.stderr.trim()).toBe('server: ID_ISSUER is not set: issuer URL the tokens must carry in "iss" (required, unless ISSUERS_FILE)');
   });
 
   it('serves, then exits 0 on SIGTERM', async () => {
@@ -74,7 +74,7 @@ describe('server program', () => {
     let err = '';
     child.stderr.on('data', (chunk: Buffer) => {
       err += chunk.toString();
-      if (err.includes('issuer keys loaded: serving')) child.kill('SIGTERM');
+      if (err.includes('serving: keys of every trusted issuer loaded')) child.kill('SIGTERM');
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);

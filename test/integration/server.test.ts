@@ -71,7 +71,7 @@ describe('private RPCs', () => {
     const jwksFetches = h.issuer.requests.get('/openid/v1/jwks') ?? 0;
     h.issuer.rotateKey();
     // The server loaded its keys more than a cooldown ago only in long runs; force the window open.
-    await (h.server.keys as unknown as { reload(): Promise<void> }).reload();
+    await h.keys.reload();
     expect(await privateHello(bearer(h.token()))).toMatchObject({ ok: true });
     expect(h.issuer.requests.get('/openid/v1/jwks')).toBe(jwksFetches + 1);
   });

@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from '../../src/common/logger.js';
 import { LocalIssuer, type IssuerMode } from '../../src/dev/local-issuer.js';
 import type { TokenRequest } from '../../src/dev/service-account-token.js';
 import { HelloServiceClient } from '../../src/gen/wid/demo/v1/hello.js';
+import type { RemoteJwks } from '../../src/server/auth/index.js';
 import { loadServerConfig, type ServerConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 
@@ -13,6 +14,8 @@ export const AUDIENCE = 'wid-test';
 export interface Harness {
   issuer: LocalIssuer;
   server: RunningServer;
+  /** The server's key source for this harness's issuer. */
+  keys: RemoteJwks;
   address: string;
   client: HelloServiceClient;
   /** A token for `id-namespace/gke-sa` (override any field). */
@@ -32,6 +35,7 @@ export async function startHarness(config: Partial<ServerConfig> = {}, logger: L
   return {
     issuer,
     server,
+    keys: server.keySources.get(issuer.issuer) as RemoteJwks,
     address,
     client,
     token: (overrides = {}) => issuer.mint({ audiences: [AUDIENCE], namespace: 'id-namespace', serviceAccount: 'gke-sa', ...overrides }),

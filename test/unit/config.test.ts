@@ -8,18 +8,12 @@ const base = { ID_ISSUER: 'https://kubernetes.default.svc.cluster.local', JWT_AU
 describe('server configuration', () => {
   it('reads the seed environment names with defaults', () => {
     expect(loadServerConfig([], base)).toEqual({
-      issuer: base.ID_ISSUER,
-      audience: base.JWT_AUDIENCE,
-      jwksUri: undefined,
-      jwksFile: undefined,
+      issuers: [{ issuer: base.ID_ISSUER, audience: base.JWT_AUDIENCE, jwksUri: undefined, jwksFile: undefined, caFile: undefined, tokenFile: undefined, allowHttp: false }],
       host: '0.0.0.0',
       port: 50051,
       tlsCert: undefined,
       tlsKey: undefined,
-      allowHttpIssuer: false,
       authorizedSubjects: [],
-      issuerCaFile: undefined,
-      issuerTokenFile: undefined,
       clockSkewSeconds: 30,
       maxTokenLifetimeSeconds: 86_400,
       keysMaxStaleSeconds: 86_400,
@@ -32,7 +26,8 @@ describe('server configuration', () => {
 
   it('lets flags win over the environment', () => {
     const config = loadServerConfig(['--audience', 'flag-aud', '--port', '6000', '--authorized-subjects', 'system:serviceaccount:a:b, system:serviceaccount:c:*'], base);
-    expect(config).toMatchObject({ audience: 'flag-aud', port: 6000, authorizedSubjects: ['system:serviceaccount:a:b', 'system:serviceaccount:c:*'] });
+    expect(config.issuers[0]?.audience).toBe('flag-aud');
+    expect(config).toMatchObject({ port: 6000, authorizedSubjects: ['system:serviceaccount:a:b', 'system:serviceaccount:c:*'] });
   });
 
   it.each([
@@ -56,9 +51,9 @@ describe('server configuration', () => {
   });
 
   it('allows an http issuer for local development and with a static JWKS file', () => {
-    expect(loadServerConfig([], { ...base, ID_ISSUER: 'http://127.0.0.1:8089', ALLOW_HTTP_ISSUER: 'true' }).allowHttpIssuer).toBe(true);
+    expect(loadServerConfig([], { ...base, ID_ISSUER: 'http://127.0.0.1:8089', ALLOW_HTTP_ISSUER: 'true' }).issuers[0]?.allowHttp).toBe(true);
     const jwks = fileURLToPath(import.meta.url); // any existing file: only its existence is checked here
-    expect(loadServerConfig([], { ...base, ID_ISSUER: 'http://issuer', JWKS_FILE: jwks }).jwksFile).toBe(jwks);
+    expect(loadServerConfig([], { ...base, ID_ISSUER: 'http://issuer', JWKS_FILE: jwks }).issuers[0]?.jwksFile).toBe(jwks);
     expect(() => loadServerConfig([], { ...base, JWKS_FILE: '/nonexistent/jwks.json' })).toThrow(/JWKS_FILE \/nonexistent\/jwks.json does not exist/);
   });
 });
@@ -84,11 +79,51 @@ describe('in-cluster issuer defaults', () => {
     await writeFile(join(dir, 'ca.crt'), 'ca');
     await writeFile(join(dir, 'token'), 'token');
     const inPod = { ...base, KUBERNETES_SERVICE_HOST: '10.0.0.1' };
-    expect(loadServerConfig([], inPod, dir)).toMatchObject({ issuerCaFile: join(dir, 'ca.crt'), issuerTokenFile: join(dir, 'token') });
+    expect(loadServerConfig([], inPod, dir).issuers[0]).toMatchObject({ caFile: join(dir, 'ca.crt'), tokenFile: join(dir, 'token') });
     // Not for another issuer, and not outside a pod.
-    expect(loadServerConfig([], { ...inPod, ID_ISSUER: 'https://container.googleapis.com/v1/projects/p/locations/l/clusters/c' }, dir)).toMatchObject({ issuerCaFile: undefined, issuerTokenFile: undefined });
-    expect(loadServerConfig([], base, dir)).toMatchObject({ issuerCaFile: undefined, issuerTokenFile: undefined });
+    expect(loadServerConfig([], { ...inPod, ID_ISSUER: 'https://container.googleapis.com/v1/projects/p/locations/l/clusters/c' }, dir).issuers[0]).toMatchObject({ caFile: undefined, tokenFile: undefined });
+    expect(loadServerConfig([], base, dir).issuers[0]).toMatchObject({ caFile: undefined, tokenFile: undefined });
     // Explicit settings win, and must exist.
     expect(() => loadServerConfig([], { ...inPod, ISSUER_CA_FILE: join(dir, 'nope.crt') }, dir)).toThrow(/ISSUER_CA_FILE .*nope.crt does not exist/);
+  });
+});
+
+describe('several trusted issuers (ISSUERS_FILE)', () => {
+  async function issuersFile(content: unknown): Promise<string> {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const path = join(await mkdtemp(join(tmpdir(), 'wid-issuers-')), 'issuers.json');
+    await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content));
+    return path;
+  }
+
+  it('reads one entry per issuer', async () => {
+    const path = await issuersFile([
+      { issuer: 'https://container.googleapis.com/v1/projects/p/locations/l/clusters/a', audience: 'hello' },
+      { issuer: 'https://oidc.eks.eu-west-1.amazonaws.com/id/ABC', audience: 'hello', jwksUri: 'https://oidc.eks.eu-west-1.amazonaws.com/id/ABC/keys' },
+    ]);
+    const config = loadServerConfig([], { ISSUERS_FILE: path });
+    expect(config.issuers.map((i) => [i.issuer, i.jwksUri])).toEqual([
+      ['https://container.googleapis.com/v1/projects/p/locations/l/clusters/a', undefined],
+      ['https://oidc.eks.eu-west-1.amazonaws.com/id/ABC', 'https://oidc.eks.eu-west-1.amazonaws.com/id/ABC/keys'],
+    ]);
+  });
+
+  it.each([
+    ['not JSON', '{', /is not readable JSON/],
+    ['empty', [], /non-empty JSON array/],
+    ['entry without audience', [{ issuer: 'https://a' }], /entry 0: "audience" must be a non-empty string/],
+    ['unknown field', [{ issuer: 'https://a', audience: 'x', jwks: 'y' }], /entry 0: unknown field "jwks"/],
+    ['http issuer', [{ issuer: 'http://a', audience: 'x' }], /entry 0: issuer "http:\/\/a" must be an https:\/\/ URL/],
+    ['same issuer twice', [{ issuer: 'https://a', audience: 'x' }, { issuer: 'https://a', audience: 'y' }], /lists https:\/\/a twice/],
+  ])('names the problem: %s', async (_name, content, message) => {
+    const path = await issuersFile(content);
+    expect(() => loadServerConfig([], { ISSUERS_FILE: path })).toThrow(message);
+  });
+
+  it('refuses ISSUERS_FILE together with ID_ISSUER', async () => {
+    const path = await issuersFile([{ issuer: 'https://a', audience: 'x' }]);
+    expect(() => loadServerConfig([], { ...base, ISSUERS_FILE: path })).toThrow(/ISSUERS_FILE and ID_ISSUER are both set/);
   });
 });

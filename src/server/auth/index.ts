@@ -22,3 +22,4 @@ export {
 } from './policy/public-methods.js';
 export { subjectAllowList, type AuthorizeFn } from './policy/subject-allow-list.js';
 export { createVerifier, type TokenVerifier, type VerifierOptions } from './verifier.js';
+export { createMultiIssuerVerifier } from './multi-issuer.js';

@@ -1,0 +1,28 @@
+import { AuthError } from './errors.js';
+import type { WorkloadIdentity } from './identity.js';
+import { parseCompactJws, parseJsonObject } from './jws.js';
+import type { TokenVerifier } from './verifier.js';
+
+/**
+ * Trusts several clusters at once. The unverified `iss` only picks which issuer's verifier runs; that
+ * verifier checks the signature against its own issuer's keys alone, and `iss` again, so a token can
+ * never be checked against another cluster's keys.
+ */
+export function createMultiIssuerVerifier(entries: readonly { issuer: string; verifier: TokenVerifier }[]): TokenVerifier {
+  const byIssuer = new Map(entries.map((e) => [e.issuer, e.verifier]));
+  if (byIssuer.size !== entries.length) throw new Error('each issuer may be trusted once');
+  const only = entries.length === 1 ? entries[0]?.verifier : undefined;
+  if (only !== undefined) return only;
+  return {
+    verify(token: string): Promise<WorkloadIdentity> {
+      try {
+        const iss = parseJsonObject(parseCompactJws(token).payload, 'payload').iss;
+        const verifier = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
+        if (verifier === undefined) throw new AuthError('wrong_issuer', `iss ${JSON.stringify(iss)} is not a trusted issuer`);
+        return verifier.verify(token);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+  };
+}
