@@ -1,5 +1,6 @@
-import { type CallCredentials, status, type ServiceError } from '@grpc/grpc-js';
+import { type CallCredentials, type CallOptions, status, type ServiceError } from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CLIENT_MESSAGES } from '../common/auth-messages.js';
 import type { Logger } from '../common/logger.js';
 import { tokenCallCredentials, tokenFileSource } from './call-credentials.js';
 import { gkeMetadataIdentitySource } from './gke-metadata-source.js';
@@ -44,16 +45,33 @@ export async function runClientProgram(options: ClientProgramOptions): Promise<v
       await report(logger, round, 'PrivateHello', () => callUnary(client, 'privateHello', name, authenticated));
       if (options.showRefusal) await report(logger, round, 'PrivateHello without token', () => callUnary(client, 'privateHello', name));
       if (options.streamCount > 0) {
-        await report(logger, round, 'StreamHello', async () => {
-          const messages = await collectStream(client, { name, count: options.streamCount, intervalMs: 100 }, authenticated);
-          return `${messages.length} messages, last: ${messages.at(-1)?.message ?? '-'}`;
-        });
+        await report(logger, round, 'StreamHello', () => streamWithReopen(client, name, options.streamCount, authenticated, logger));
       }
       if (options.rounds !== 0 && round === options.rounds) break;
       await sleep(options.intervalMs, undefined, signal ? { signal } : {}).catch(() => {});
     }
   } finally {
     client.close();
+  }
+}
+
+/**
+ * Receives `count` messages. When the server ends the stream because the token that opened it expired,
+ * re-opens it (the call credentials read the token kubelet has rotated in meanwhile) for the rest.
+ */
+async function streamWithReopen(client: HelloServiceClient, name: string, count: number, options: Partial<CallOptions>, logger: Logger): Promise<string> {
+  let received = 0;
+  let last = '-';
+  for (let reopened = 0; ; reopened++) {
+    try {
+      const messages = await collectStream(client, { name, count: count - received, intervalMs: 100 }, options, () => (received += 1));
+      last = messages.at(-1)?.message ?? last;
+      return `${received} messages${reopened > 0 ? ` (re-opened ${reopened}x after token expiry)` : ''}, last: ${last}`;
+    } catch (error) {
+      const { code, details } = error as ServiceError;
+      if (code !== status.UNAUTHENTICATED || details !== CLIENT_MESSAGES.expired || reopened >= 3 || received >= count) throw error;
+      logger.info('stream ended by token expiry: re-opening with the current token', { received, remaining: count - received });
+    }
   }
 }
 

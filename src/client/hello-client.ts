@@ -10,11 +10,19 @@ export function callUnary(client: HelloServiceClient, method: UnaryMethod, name:
   });
 }
 
-export function collectStream(client: HelloServiceClient, request: { name: string; count: number; intervalMs: number }, options: Partial<CallOptions> = {}): Promise<StreamHelloResponse[]> {
+export function collectStream(
+  client: HelloServiceClient,
+  request: { name: string; count: number; intervalMs: number },
+  options: Partial<CallOptions> = {},
+  onMessage: (message: StreamHelloResponse) => void = () => {},
+): Promise<StreamHelloResponse[]> {
   return new Promise((resolve, reject) => {
     const received: StreamHelloResponse[] = [];
     const stream = client.streamHello(request, new Metadata(), options);
-    stream.on('data', (message: StreamHelloResponse) => received.push(message));
+    stream.on('data', (message: StreamHelloResponse) => {
+      received.push(message);
+      onMessage(message);
+    });
     stream.on('error', reject);
     stream.on('end', () => resolve(received));
   });

@@ -1,8 +1,13 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runClientProgram } from '../../src/client/client-program.js';
+import { ProjectedTokenWriter } from '../../src/dev/projected-token-writer.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamHelloResponse } from '../../src/gen/wid/demo/v1/hello.js';
 import { CLIENT_MESSAGES } from '../../src/server/auth/index.js';
-import { bearer, startHarness, type Harness } from '../support/harness.js';
+import { bearer, recordingLogger, startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -40,5 +45,26 @@ describe('streams and token expiry', () => {
     const { received, ended } = openStream(h.token(), 10, 5);
     expect(await ended).toBeUndefined();
     expect(received).toHaveLength(10);
+  });
+});
+
+describe('the client program and expiring streams', () => {
+  it('re-opens a stream ended by token expiry with the token kubelet rotated in, and gets every message', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wid-reopen-'));
+    const writer = new ProjectedTokenWriter(dir);
+    // Each token lives 2 s; the stand-in kubelet writes a new one every second.
+    const shortLived = () => h.token({ issuedAt: Math.floor(Date.now() / 1000) - 598, expirationSeconds: 600 });
+    await writer.write(shortLived());
+    const rotation = setInterval(() => void writer.write(shortLived()), 1_000);
+    const logger = recordingLogger();
+    try {
+      await runClientProgram({ endpoint: h.address, tokenFile: writer.tokenPath, plaintext: true, intervalMs: 0, streamCount: 30, rounds: 1, logger });
+    } finally {
+      clearInterval(rotation);
+      await rm(dir, { recursive: true, force: true });
+    }
+    const result = logger.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.rpc === 'StreamHello');
+    expect(result).toMatchObject({ ok: true, message: expect.stringMatching(/^30 messages \(re-opened [123]x after token expiry\), last: .*message \d+ of \d+$/) });
+    expect(logger.lines.some((l) => l.includes('stream ended by token expiry: re-opening'))).toBe(true);
   });
 });

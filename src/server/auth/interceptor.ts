@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Metadata, ServerInterceptingCall, type ServerInterceptor, status } from '@grpc/grpc-js';
+import { CLIENT_MESSAGES } from '../../common/auth-messages.js';
 import { createJsonLogger, type Logger } from '../../common/logger.js';
 import { extractBearer, DEFAULT_MAX_TOKEN_BYTES } from './bearer.js';
 import { bindIdentity } from './call-identity.js';
@@ -28,14 +29,7 @@ export interface AuthInterceptorOptions {
   logger?: Logger;
 }
 
-/** What the client is told. Stable and short; the reason goes to the server log. */
-export const CLIENT_MESSAGES = {
-  missing: 'authentication required: send "authorization: Bearer <workload identity token>"',
-  invalid: 'invalid workload identity token',
-  expired: 'workload identity token expired',
-  denied: 'caller is not allowed to call this method',
-  unavailable: 'cannot verify tokens right now: issuer keys unavailable',
-} as const;
+export { CLIENT_MESSAGES } from '../../common/auth-messages.js';
 
 /**
  * grpc-js server interceptor: verifies the bearer token of every non-public call, then hands the handler a
