@@ -1,9 +1,11 @@
-import { verify as verifySignature } from 'node:crypto';
+import { createHash, verify as verifySignature } from 'node:crypto';
 import { isSupportedAlgorithm, verifyParams } from './algorithms.js';
 import { AuthError } from './errors.js';
 import { kubernetesIdentity, type WorkloadIdentity } from './identity.js';
 import { parseCompactJws, parseJsonObject } from './jws.js';
+import type { VerificationKey } from './keys/key-set.js';
 import type { KeySource } from './keys/key-source.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 export interface VerifierOptions {
   /** Trusted issuer; `iss` must equal it byte for byte (AKS issuers end with "/": keep it). */
@@ -15,6 +17,8 @@ export interface VerifierOptions {
   clockSkewSeconds?: number;
   /** Longest accepted `exp − iat`, which refuses year-long default tokens. Default 86400 s (one day). */
   maxLifetimeSeconds?: number;
+  /** Verified tokens remembered (by SHA-256), so repeat calls skip the signature check. 0 disables. Default 10000. */
+  cacheSize?: number;
   /** Clock in ms; for tests. */
   now?: () => number;
 }
@@ -24,30 +28,66 @@ export interface TokenVerifier {
   verify(token: string): Promise<WorkloadIdentity>;
 }
 
+/** Statistics of the verified-token cache, for benchmarks and tests. */
+export interface VerifierStats {
+  readonly cacheEntries: number;
+  readonly cacheHits: number;
+  readonly verifications: number;
+}
+
 /** Verifies Kubernetes projected service-account tokens: signature, then `iss`, `aud`, lifetime and claims. */
-export function createVerifier(options: VerifierOptions): TokenVerifier {
+export function createVerifier(options: VerifierOptions): TokenVerifier & { stats(): VerifierStats } {
   const { issuer, audience, keys } = options;
   const skew = options.clockSkewSeconds ?? 30;
   const maxLifetime = options.maxLifetimeSeconds ?? 86_400;
   const now = options.now ?? Date.now;
+  const cache = new VerifiedTokenCache(options.cacheSize ?? 10_000);
+  // Concurrent first calls with one token share one verification.
+  const inFlight = new Map<string, Promise<WorkloadIdentity>>();
+  const isTrusted = (key: VerificationKey): boolean => keys.isTrusted(key);
+  let cacheHits = 0;
+  let verifications = 0;
 
   return {
-    async verify(token: string): Promise<WorkloadIdentity> {
-      const jws = parseCompactJws(token);
-      const { alg, kid } = jws.header;
-      if (!isSupportedAlgorithm(alg)) throw new AuthError('unsupported_algorithm', `alg ${JSON.stringify(alg)} is not accepted`);
-      if (kid !== undefined && typeof kid !== 'string') throw new AuthError('malformed_token', 'kid is not a string');
-      const key = await keys.getKey(kid, alg);
-      if (key === undefined) throw new AuthError('unknown_key', `no trusted key for kid ${JSON.stringify(kid ?? null)}`);
-      // The key decides which algorithms it verifies: a header cannot turn an RSA key into an HMAC secret.
-      if (!key.algorithms.has(alg)) throw new AuthError('unsupported_algorithm', `key ${JSON.stringify(kid ?? null)} does not verify ${alg}`);
-      const params = verifyParams(alg, key.key);
-      if (!verifySignature(params.digest, Buffer.from(jws.signingInput, 'ascii'), params.key, jws.signature)) {
-        throw new AuthError('bad_signature', 'signature does not verify');
+    verify(token: string): Promise<WorkloadIdentity> {
+      const hash = createHash('sha256').update(token).digest('base64');
+      const cached = cache.get(hash, now(), isTrusted);
+      if (cached !== undefined) {
+        cacheHits += 1;
+        return Promise.resolve(cached);
       }
-      return checkClaims(parseJsonObject(jws.payload, 'payload'), Math.floor(now() / 1000));
+      let pending = inFlight.get(hash);
+      if (pending === undefined) {
+        pending = verifyUncached(token).then(({ identity, key }) => {
+          // Never longer than the token itself, less the skew that only a fresh verification may grant.
+          cache.set(hash, { identity, key, validUntil: identity.expiresAt.getTime() - skew * 1000 });
+          return identity;
+        });
+        inFlight.set(hash, pending);
+        const forget = (): void => void inFlight.delete(hash);
+        pending.then(forget, forget);
+      }
+      return pending;
     },
+    stats: () => ({ cacheEntries: cache.size, cacheHits, verifications }),
   };
+
+  async function verifyUncached(token: string): Promise<{ identity: WorkloadIdentity; key: VerificationKey }> {
+    verifications += 1;
+    const jws = parseCompactJws(token);
+    const { alg, kid } = jws.header;
+    if (!isSupportedAlgorithm(alg)) throw new AuthError('unsupported_algorithm', `alg ${JSON.stringify(alg)} is not accepted`);
+    if (kid !== undefined && typeof kid !== 'string') throw new AuthError('malformed_token', 'kid is not a string');
+    const key = await keys.getKey(kid, alg);
+    if (key === undefined) throw new AuthError('unknown_key', `no trusted key for kid ${JSON.stringify(kid ?? null)}`);
+    // The key decides which algorithms it verifies: a header cannot turn an RSA key into an HMAC secret.
+    if (!key.algorithms.has(alg)) throw new AuthError('unsupported_algorithm', `key ${JSON.stringify(kid ?? null)} does not verify ${alg}`);
+    const params = verifyParams(alg, key.key);
+    if (!verifySignature(params.digest, Buffer.from(jws.signingInput, 'ascii'), params.key, jws.signature)) {
+      throw new AuthError('bad_signature', 'signature does not verify');
+    }
+    return { identity: checkClaims(parseJsonObject(jws.payload, 'payload'), Math.floor(now() / 1000)), key };
+  }
 
   function checkClaims(claims: Record<string, unknown>, nowSeconds: number): WorkloadIdentity {
     if (claims.iss !== issuer) throw new AuthError('wrong_issuer', `iss ${JSON.stringify(claims.iss)} is not the trusted issuer`);

@@ -6,6 +6,8 @@ export interface VerificationKey {
   readonly kid: string | undefined;
   readonly key: KeyObject;
   readonly algorithms: ReadonlySet<JwsAlgorithm>;
+  /** The key's public parameters: equal fingerprints are the same key, across JWKS reloads. */
+  readonly fingerprint: string;
 }
 
 /** Upper bound on keys kept from one JWKS; issuers publish a handful. */
@@ -72,8 +74,10 @@ export class KeySet {
     return candidates.length === 1 ? candidates[0] : undefined;
   }
 
+  /** The same key (kid and public parameters) is still in this set: keys removed by the issuer are not. */
   has(key: VerificationKey): boolean {
-    return key.kid !== undefined ? this.byKid.get(key.kid) === key : this.withoutKid.includes(key);
+    if (key.kid !== undefined) return this.byKid.get(key.kid)?.fingerprint === key.fingerprint;
+    return this.withoutKid.some((k) => k.fingerprint === key.fingerprint);
   }
 }
 
@@ -86,8 +90,8 @@ function importKey(entry: unknown): VerificationKey | string {
   if (jwk.kid !== undefined && (typeof jwk.kid !== 'string' || jwk.kid.length === 0)) return 'kid is not a non-empty string';
   if (jwk.alg !== undefined && !isSupportedAlgorithm(jwk.alg)) return `alg ${JSON.stringify(jwk.alg)} is not supported`;
   let key: KeyObject;
+  const publicJwk: JsonWebKey = jwk.kty === 'RSA' ? { kty: 'RSA', n: jwk.n as string, e: jwk.e as string } : { kty: 'EC', crv: jwk.crv as string, x: jwk.x as string, y: jwk.y as string };
   try {
-    const publicJwk: JsonWebKey = jwk.kty === 'RSA' ? { kty: 'RSA', n: jwk.n as string, e: jwk.e as string } : { kty: 'EC', crv: jwk.crv as string, x: jwk.x as string, y: jwk.y as string };
     key = createPublicKey({ key: publicJwk, format: 'jwk' });
   } catch {
     return 'cannot be imported as a public key';
@@ -95,5 +99,6 @@ function importKey(entry: unknown): VerificationKey | string {
   let algorithms = algorithmsForKey(key);
   if (jwk.alg !== undefined) algorithms = algorithms.filter((alg) => alg === jwk.alg);
   if (algorithms.length === 0) return 'too weak, or its declared alg does not fit the key';
-  return { kid: jwk.kid as string | undefined, key, algorithms: new Set(algorithms) };
+  const fingerprint = `${String(jwk.alg ?? '')}:${Object.values(publicJwk).join(':')}`;
+  return { kid: jwk.kid as string | undefined, key, algorithms: new Set(algorithms), fingerprint };
 }

@@ -20,6 +20,8 @@ export interface KeySource {
    * this lookup may trigger. Rejects with KeysUnavailableError when no keys can be had at all.
    */
   getKey(kid: string | undefined, alg: JwsAlgorithm): Promise<VerificationKey | undefined>;
+  /** The key is still trusted (held now, not removed by the issuer); checked on every cached verification. */
+  isTrusted(key: VerificationKey): boolean;
   /** Loads keys now. Resolves once keys are held; rejects with the reason otherwise. */
   load(): Promise<void>;
   status(): KeySourceStatus;

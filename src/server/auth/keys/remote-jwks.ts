@@ -104,6 +104,7 @@ export function remoteJwks(jwksUri: URL | JwksUriResolver, options: RemoteJwksOp
       await reload().catch(() => {});
       return usableKeys()?.find(kid, alg);
     },
+    isTrusted: (key: VerificationKey) => usableKeys()?.has(key) ?? false,
     load: reload,
     reload,
     get reloading() {
