@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { readSettings, settingsUsage } from '../common/settings.js';
 
 export interface ClientConfig {
   endpoint: string;
@@ -29,23 +29,11 @@ export const CLIENT_SETTINGS = [
 ] as const;
 
 export function clientUsage(): string {
-  const rows = CLIENT_SETTINGS.map((s) => `  --${s.flag.padEnd(14)} ${s.env.padEnd(18)} ${s.help}`);
-  return ['Usage: npm run client -- [flags]   (each flag may instead be set by its environment variable)', '', ...rows].join('\n');
+  return settingsUsage('npm run client', CLIENT_SETTINGS);
 }
 
 export function loadClientConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ClientConfig {
-  const options = Object.fromEntries(CLIENT_SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
-  let flags: Record<string, string | undefined>;
-  try {
-    flags = parseArgs({ args: [...argv], options, strict: true }).values as Record<string, string | undefined>;
-  } catch (error) {
-    throw new ClientConfigError(`${(error as Error).message} (see --help)`);
-  }
-  const get = (envName: (typeof CLIENT_SETTINGS)[number]['env']): string | undefined => {
-    const setting = CLIENT_SETTINGS.find((s) => s.env === envName);
-    const value = (setting && flags[setting.flag]) ?? env[envName];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  };
+  const get = readSettings(CLIENT_SETTINGS, argv, env, (message) => new ClientConfigError(message));
   const endpoint = get('SERVICE_ENDPOINT');
   if (endpoint === undefined) throw new ClientConfigError('SERVICE_ENDPOINT is not set: the server as host:port');
   const plaintextText = get('PLAINTEXT') ?? 'false';

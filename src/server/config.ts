@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { readSettings, settingsUsage } from '../common/settings.js';
 
 /** One issuer the server trusts, with the audience it must carry and where its keys come from. */
 export interface TrustedIssuer {
@@ -69,24 +69,12 @@ const IN_CLUSTER_API_HOSTS = new Set(['kubernetes.default', 'kubernetes.default.
 type Setting = (typeof SERVER_SETTINGS)[number]['env'];
 
 export function serverUsage(): string {
-  const rows = SERVER_SETTINGS.map((s) => `  --${s.flag.padEnd(20)} ${s.env.padEnd(20)} ${s.help}`);
-  return ['Usage: npm run server -- [flags]   (each flag may instead be set by its environment variable)', '', ...rows].join('\n');
+  return settingsUsage('npm run server', SERVER_SETTINGS);
 }
 
 /** Flags win over the environment. Throws ConfigError naming the setting to fix. */
 export function loadServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv, credentialsDir = IN_CLUSTER_CREDENTIALS_DIR): ServerConfig {
-  const options = Object.fromEntries(SERVER_SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
-  let flags: Record<string, string | undefined>;
-  try {
-    flags = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | undefined>;
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message} (see --help)`);
-  }
-  const get = (name: Setting): string | undefined => {
-    const setting = SERVER_SETTINGS.find((s) => s.env === name);
-    const value = (setting && flags[setting.flag]) ?? env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  };
+  const get = readSettings(SERVER_SETTINGS, argv, env, (message) => new ConfigError(message));
   const required = (name: Setting): string => {
     const value = get(name);
     if (value === undefined) throw new ConfigError(`${name} is not set: ${SERVER_SETTINGS.find((s) => s.env === name)?.help}`);
