@@ -7,7 +7,7 @@ import { channelCredentials, perCallOptions, tokenFileCallCredentials } from '..
 import { ProjectedTokenWriter } from '../../src/dev/projected-token-writer.js';
 import type { PrivateHelloRequest, PrivateHelloResponse, WhoAmIRequest, WhoAmIResponse } from '../../src/gen/wid/demo/v1/hello.js';
 import { HelloServiceClient } from '../../src/gen/wid/demo/v1/hello.js';
-import { recordingLogger, startHarness, type Harness } from '../support/harness.js';
+import { recordingLogger, startHarness, unary, type Harness } from '../support/harness.js';
 
 let h: Harness;
 let dir: string;
@@ -29,17 +29,9 @@ function clientFor(tokenPath: string, logger = recordingLogger()) {
   return {
     client,
     logger,
-    whoAmI: () => unaryWith<WhoAmIRequest, WhoAmIResponse>(client, 'whoAmI', {}, options),
-    privateHello: () => unaryWith<PrivateHelloRequest, PrivateHelloResponse>(client, 'privateHello', { name: 'c' }, options),
+    whoAmI: () => unary<WhoAmIRequest, WhoAmIResponse>(client.whoAmI, client, {}, new Metadata(), options),
+    privateHello: () => unary<PrivateHelloRequest, PrivateHelloResponse>(client.privateHello, client, { name: 'c' }, new Metadata(), options),
   };
-}
-
-function unaryWith<Req, Res>(client: HelloServiceClient, method: 'whoAmI' | 'privateHello', request: Req, options: object) {
-  return new Promise<{ ok: true; response: Res } | { ok: false; code: status; details: string }>((resolve) => {
-    (client[method] as unknown as (r: Req, m: Metadata, o: object, cb: (e: { code: status; details: string } | null, r: Res) => void) => void)(request, new Metadata(), options, (e, r) =>
-      resolve(e ? { ok: false, code: e.code, details: e.details } : { ok: true, response: r }),
-    );
-  });
 }
 
 describe('token file call credentials', () => {
@@ -128,7 +120,7 @@ describe('plaintext is an explicit choice', () => {
     await writeFile(path, h.token());
     const callCredentials = tokenFileCallCredentials(path);
     const client = new HelloServiceClient(h.address, channelCredentials(callCredentials), { 'grpc.initial_reconnect_backoff_ms': 100 });
-    const result = await unaryWith<PrivateHelloRequest, PrivateHelloResponse>(client, 'privateHello', { name: '' }, { deadline: Date.now() + 3_000 });
+    const result = await unary<PrivateHelloRequest, PrivateHelloResponse>(client.privateHello, client, { name: '' }, new Metadata(), { deadline: Date.now() + 3_000 });
     expect(result).toMatchObject({ ok: false });
     expect([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]).toContain(result.ok ? -1 : result.code);
     client.close();

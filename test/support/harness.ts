@@ -1,4 +1,4 @@
-import { type ChannelCredentials, credentials, loadPackageDefinition, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { type CallOptions, type ChannelCredentials, credentials, loadPackageDefinition, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { silentLogger, type Logger } from '../../src/common/logger.js';
 import { LocalIssuer, type IssuerMode } from '../../src/dev/local-issuer.js';
@@ -53,12 +53,18 @@ export function bearer(token: string): Metadata {
   return metadata;
 }
 
-type UnaryFn<Req, Res> = (request: Req, metadata: Metadata, callback: (error: ServiceError | null, response: Res) => void) => unknown;
+type UnaryFn<Req, Res> = (request: Req, metadata: Metadata, options: Partial<CallOptions>, callback: (error: ServiceError | null, response: Res) => void) => unknown;
 
 /** Calls a unary method; resolves with the response or with the error's status code and details. */
-export function unary<Req, Res>(method: UnaryFn<Req, Res>, client: HelloServiceClient, request: Req, metadata = new Metadata()): Promise<{ ok: true; response: Res } | { ok: false; code: status; details: string }> {
+export function unary<Req, Res>(
+  method: UnaryFn<Req, Res>,
+  client: HelloServiceClient,
+  request: Req,
+  metadata = new Metadata(),
+  options: Partial<CallOptions> = {},
+): Promise<{ ok: true; response: Res } | { ok: false; code: status; details: string }> {
   return new Promise((resolve) => {
-    method.call(client, request, metadata, (error, response) => {
+    method.call(client, request, metadata, options, (error, response) => {
       resolve(error ? { ok: false, code: error.code, details: error.details } : { ok: true, response });
     });
   });
