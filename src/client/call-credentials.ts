@@ -31,11 +31,20 @@ export function tokenCallCredentials(source: TokenSource, options: TokenCallCred
   const warningIntervalMs = options.warningIntervalMs ?? 60_000;
   const logger = options.logger ?? createJsonLogger({ name: 'client' });
   let lastWarning = 0;
+  // Derived once per token: sources hand back the same string until the token rotates.
+  let lastToken = '';
+  let lastExp: number | undefined;
+  let lastHeader = '';
 
   return credentials.createFromMetadataGenerator((_params, callback) => {
     source.token().then(
       (token) => {
-        const exp = unverifiedExpiry(token);
+        if (token !== lastToken) {
+          lastToken = token;
+          lastExp = unverifiedExpiry(token);
+          lastHeader = `Bearer ${token}`;
+        }
+        const exp = lastExp;
         const now = Date.now();
         if (exp !== undefined && exp * 1000 - now < warnWithin * 1000 && now - lastWarning >= warningIntervalMs) {
           lastWarning = now;
@@ -44,7 +53,7 @@ export function tokenCallCredentials(source: TokenSource, options: TokenCallCred
           });
         }
         const metadata = new Metadata();
-        metadata.set('authorization', `Bearer ${token}`);
+        metadata.set('authorization', lastHeader);
         callback(null, metadata);
       },
       (error: unknown) => callback(toStatusError(error)),

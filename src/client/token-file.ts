@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { type BigIntStats, readFileSync, statSync } from 'node:fs';
 
 export type TokenFileProblem = 'unreadable' | 'empty' | 'not_a_jwt';
 
@@ -19,34 +19,49 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * A projected service-account token file. Every read stats the path (following kubelet's `..data`
  * symlinks) and re-reads the file when its identity, size or times changed, so a rotated token is
  * used from the very next call while an unchanged one costs a single stat.
+ *
+ * The stat is synchronous on purpose: kubelet's projected volume is a tmpfs, where a stat takes about a
+ * microsecond, while an asynchronous one pays a thread-pool round trip on every call.
  */
 export class ProjectedTokenFile {
-  private cached: { version: string; token: string } | undefined;
+  private cached: { stats: BigIntStats; token: string } | undefined;
 
   constructor(readonly path: string) {}
 
-  async read(): Promise<string> {
-    let version: string;
+  read(): Promise<string> {
     try {
-      const s = await stat(this.path, { bigint: true });
-      version = `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+      return Promise.resolve(this.readNow());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The current token; throws TokenFileError. */
+  readNow(): string {
+    let stats: BigIntStats;
+    try {
+      stats = statSync(this.path, { bigint: true });
     } catch (error) {
       this.cached = undefined;
       throw new TokenFileError('unreadable', this.path, describeFsError(error));
     }
-    if (this.cached?.version === version) return this.cached.token;
+    if (this.cached !== undefined && sameVersion(this.cached.stats, stats)) return this.cached.token;
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = readFileSync(this.path, 'utf8');
     } catch (error) {
       throw new TokenFileError('unreadable', this.path, describeFsError(error));
     }
     const token = text.trim();
     if (token === '') throw new TokenFileError('empty', this.path, 'file is empty');
     if (!JWT_SHAPE.test(token)) throw new TokenFileError('not_a_jwt', this.path, 'content is not a JWT (header.payload.signature)');
-    this.cached = { version, token };
+    this.cached = { stats, token };
     return token;
   }
+}
+
+function sameVersion(a: BigIntStats, b: BigIntStats): boolean {
+  return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
 
 /** `exp` of a JWT in seconds, read without verification (for client-side expiry warnings only). */

@@ -25,6 +25,8 @@ export interface ServerConfig {
   authorizedSubjects: string[];
   clockSkewSeconds: number;
   maxTokenLifetimeSeconds: number;
+  /** Verified tokens remembered per issuer (by SHA-256); 0 verifies every call's signature. */
+  tokenCacheSize: number;
   keysMaxStaleSeconds: number;
   endStreamsOnExpiry: boolean;
   shutdownGraceSeconds: number;
@@ -53,6 +55,7 @@ export const SERVER_SETTINGS = [
   { env: 'ISSUER_TOKEN_FILE', flag: 'issuer-token-file', help: 'bearer token file for discovery/JWKS fetches (default in a pod, for the cluster issuer: its own token)' },
   { env: 'CLOCK_SKEW_SECONDS', flag: 'clock-skew-seconds', help: 'allowed clock difference for exp/nbf/iat (default 30)' },
   { env: 'MAX_TOKEN_LIFETIME_SECONDS', flag: 'max-token-lifetime-seconds', help: 'longest accepted exp - iat (default 86400: one day)' },
+  { env: 'TOKEN_CACHE_SIZE', flag: 'token-cache-size', help: 'verified tokens remembered by hash, per issuer (default 10000; 0 turns the cache off)' },
   { env: 'KEYS_MAX_STALE_SECONDS', flag: 'keys-max-stale-seconds', help: 'how long the last good keys are used while the issuer is unreachable (default 86400)' },
   { env: 'END_STREAMS_ON_EXPIRY', flag: 'end-streams-on-expiry', help: 'end streams with UNAUTHENTICATED when their token expires (default true)' },
   { env: 'SHUTDOWN_GRACE_SECONDS', flag: 'shutdown-grace-seconds', help: 'on SIGTERM, how long in-flight calls may finish (default 10)' },
@@ -116,6 +119,7 @@ export function loadServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     authorizedSubjects: (get('AUTHORIZED_SUBJECTS') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     clockSkewSeconds: integerSetting('CLOCK_SKEW_SECONDS', get('CLOCK_SKEW_SECONDS'), 30, 0, 600),
     maxTokenLifetimeSeconds: integerSetting('MAX_TOKEN_LIFETIME_SECONDS', get('MAX_TOKEN_LIFETIME_SECONDS'), 86_400, 600, 31_536_000),
+    tokenCacheSize: integerSetting('TOKEN_CACHE_SIZE', get('TOKEN_CACHE_SIZE'), 10_000, 0, 1_000_000),
     keysMaxStaleSeconds: integerSetting('KEYS_MAX_STALE_SECONDS', get('KEYS_MAX_STALE_SECONDS'), 86_400, 60, 2_592_000),
     endStreamsOnExpiry: get('END_STREAMS_ON_EXPIRY') === undefined ? true : parseBoolean('END_STREAMS_ON_EXPIRY', get('END_STREAMS_ON_EXPIRY')),
     shutdownGraceSeconds: integerSetting('SHUTDOWN_GRACE_SECONDS', get('SHUTDOWN_GRACE_SECONDS'), 10, 0, 3_600),

@@ -47,6 +47,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createJ
       keys: keySources.get(trusted.issuer) as KeySource,
       clockSkewSeconds: config.clockSkewSeconds,
       maxLifetimeSeconds: config.maxTokenLifetimeSeconds,
+      cacheSize: config.tokenCacheSize,
     }),
   }));
   const descriptors = embeddedFileDescriptors();

@@ -22,6 +22,7 @@ describe('extractBearer', () => {
   it('returns the token of one Bearer value, whatever the scheme case', () => {
     expect(extractBearer(metadataWith('Bearer abc.def.ghi'))).toBe('abc.def.ghi');
     expect(extractBearer(metadataWith('bearer abc.def.ghi'))).toBe('abc.def.ghi');
+    expect(extractBearer(metadataWith('BEARER   abc.def.ghi  '))).toBe('abc.def.ghi');
   });
 
   it('refuses no value, several values, and other schemes', () => {
@@ -31,6 +32,9 @@ describe('extractBearer', () => {
     expect(reason(metadataWith('Bearer'))).toBe('not_bearer');
     expect(reason(metadataWith('Bearer a.b.c extra'))).toBe('not_bearer');
     expect(reason(metadataWith('abc.def.ghi'))).toBe('not_bearer');
+    expect(reason(metadataWith('Bearer    '))).toBe('not_bearer');
+    expect(reason(metadataWith('Bearerx abc.def.ghi'))).toBe('not_bearer');
+    expect(reason(metadataWith(' Bearer abc.def.ghi'))).toBe('not_bearer');
   });
 
   it('refuses an oversized value before looking at it', () => {

@@ -16,6 +16,7 @@ describe('server configuration', () => {
       authorizedSubjects: [],
       clockSkewSeconds: 30,
       maxTokenLifetimeSeconds: 86_400,
+      tokenCacheSize: 10_000,
       keysMaxStaleSeconds: 86_400,
       endStreamsOnExpiry: true,
       shutdownGraceSeconds: 10,
@@ -39,6 +40,7 @@ describe('server configuration', () => {
     [{ ...base, TLS_CERT: '/cert.pem' }, /TLS_CERT and TLS_KEY go together/],
     [{ ...base, PORT: 'eighty' }, /PORT "eighty" is not a port number/],
     [{ ...base, ALLOW_HTTP_ISSUER: 'maybe' }, /ALLOW_HTTP_ISSUER "maybe" is not true or false/],
+    [{ ...base, TOKEN_CACHE_SIZE: '-1' }, /TOKEN_CACHE_SIZE "-1" is not a whole number from 0 to 1000000/],
     [{ ...base, MAX_TOKEN_LIFETIME_SECONDS: '60' }, /MAX_TOKEN_LIFETIME_SECONDS "60" is not a whole number from 600 to 31536000/],
     [{ ...base, SHUTDOWN_GRACE_SECONDS: '-1' }, /SHUTDOWN_GRACE_SECONDS/],
   ])('stops with one line naming what to set (%#)', (env, message) => {

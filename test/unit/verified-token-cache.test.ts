@@ -35,6 +35,23 @@ describe('verified-token cache', () => {
     expect(verifier.stats()).toEqual({ cacheEntries: 1, cacheHits: 10, verifications: 1 });
   });
 
+  it('answers cached() at once for verified tokens only, within their lifetime and while their key is trusted', async () => {
+    let clock = Date.now();
+    const { verifier, mint, keys } = setup({ now: () => clock });
+    const token = mint('sa', Math.floor(clock / 1000));
+    expect(verifier.cached(token)).toBeUndefined();
+    const identity = await verifier.verify(token);
+    expect(verifier.cached(token)).toBe(identity);
+    expect(verifier.cached(`${token}x`)).toBeUndefined();
+    // Past exp minus the skew: no longer answered from the cache.
+    clock += (600 - 30) * 1000;
+    expect(verifier.cached(token)).toBeUndefined();
+    clock -= (600 - 30) * 1000;
+    await verifier.verify(token);
+    keys.swap({ keys: [generateSigningKey().publicJwk] });
+    expect(verifier.cached(token)).toBeUndefined();
+  });
+
   it('shares one verification between concurrent first calls', async () => {
     const { verifier, mint } = setup();
     const token = mint();

@@ -177,4 +177,34 @@ describe('verifier: signatures and keys', () => {
       expect(await rejection(bad)).toMatch(/malformed_token|unsupported_algorithm/);
     }
   });
+
+  it('decides on a remembered header exactly as on a fresh one', async () => {
+    const good = mint();
+    const [h, p] = good.split('.');
+    // Same (remembered) header with a broken signature part, twice: same answer each time.
+    expect(await rejection(`${h}.${p}.!!`)).toBe('malformed_token');
+    expect(await rejection(`${h}.${p}.!!`)).toBe('malformed_token');
+    const crit = signCompact(key, { alg: 'RS256', kid: key.kid, crit: ['exp'], exp: 1 }, decodePayload(good));
+    expect(await rejection(crit)).toBe('critical_header');
+    expect(await rejection(crit)).toBe('critical_header');
+    // Many distinct headers (each a new kid) leave later verifications unaffected.
+    for (let i = 0; i < 600; i += 1) {
+      expect(await rejection(signCompact(key, { alg: 'RS256', kid: `k${i}` }, decodePayload(mint())))).toBe('unknown_key');
+    }
+    await expect(verifier.verify(mint())).resolves.toMatchObject({ namespace: 'payments' });
+  });
+
+  it('refuses malformed tokens and unaccepted algorithms without asking the key source', async () => {
+    let lookups = 0;
+    const inner = staticJwks({ keys: [key.publicJwk] });
+    const counting = { ...inner, getKey: (...args: Parameters<typeof inner.getKey>) => ((lookups += 1), inner.getKey(...args)) };
+    const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: counting, now: () => NOW * 1000 });
+    const [, p, s] = mint().split('.');
+    const none = Buffer.from(JSON.stringify({ alg: 'none', kid: key.kid })).toString('base64url');
+    const hs = Buffer.from(JSON.stringify({ alg: 'HS256', kid: key.kid })).toString('base64url');
+    for (const bad of ['a.b', `${none}.${p}.`, `${none}.${p}.${s}`, `${hs}.${p}.${s}`, `e30.${p}.${s}`]) await rejection(bad, v);
+    expect(lookups).toBe(0);
+    await v.verify(mint());
+    expect(lookups).toBe(1);
+  });
 });

@@ -12,7 +12,13 @@ export function extractBearer(metadata: Metadata, maxTokenBytes = DEFAULT_MAX_TO
   const value = values[0];
   if (typeof value !== 'string') throw new AuthError('not_bearer', 'authorization value is binary');
   if (value.length > maxTokenBytes + 7) throw new AuthError('token_too_large', `authorization value of ${value.length} bytes`);
-  const match = /^Bearer +([^ ]+) *$/i.exec(value);
-  if (match?.[1] === undefined) throw new AuthError('not_bearer', 'authorization is not "Bearer <token>"');
-  return match[1];
+  // "Bearer" (any case), one or more spaces, the token, optional trailing spaces: RFC 6750 with lenient spacing.
+  if (value.length < 8 || value.slice(0, 7).toLowerCase() !== 'bearer ') throw new AuthError('not_bearer', 'authorization is not "Bearer <token>"');
+  let start = 7;
+  while (value.charCodeAt(start) === 32) start += 1;
+  let end = value.length;
+  while (end > start && value.charCodeAt(end - 1) === 32) end -= 1;
+  const token = value.slice(start, end);
+  if (token.length === 0 || token.includes(' ')) throw new AuthError('not_bearer', 'authorization is not "Bearer <token>"');
+  return token;
 }

@@ -43,13 +43,6 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): ServerIn
   const endStreamsOnExpiry = options.endStreamsOnExpiry ?? true;
   const now = options.now ?? Date.now;
 
-  const authenticate = async (metadata: Metadata, path: string): Promise<WorkloadIdentity> => {
-    const token = extractBearer(metadata, maxTokenBytes);
-    const identity = await verifier.verify(token);
-    if (authorize !== undefined && !authorize(identity, path)) throw new DeniedError(identity);
-    return identity;
-  };
-
   return (methodDescriptor, call) => {
     const path = methodDescriptor.path;
     const streaming = methodDescriptor.requestStream || methodDescriptor.responseStream;
@@ -74,19 +67,34 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): ServerIn
               proceed(metadata);
               return;
             }
-            authenticate(metadata, path).then(
-              (identity) => {
-                metadata.remove('authorization');
-                bindIdentity(metadata, identity);
-                if (streaming && endStreamsOnExpiry) endAtExpiry(identity);
-                proceed(metadata);
-              },
-              (error: unknown) => {
-                const rejection = describe(error);
-                logger.warn('rpc rejected', { method: path, peer: call.getPeer(), code: status[rejection.code], ...rejection.log, ...fingerprint(metadata) });
-                call.sendStatus({ code: rejection.code, details: rejection.message });
-              },
-            );
+            const refuse = (error: unknown): void => {
+              const rejection = describe(error);
+              logger.warn('rpc rejected', { method: path, peer: call.getPeer(), code: status[rejection.code], ...rejection.log, ...fingerprint(metadata) });
+              call.sendStatus({ code: rejection.code, details: rejection.message });
+            };
+            const admit = (identity: WorkloadIdentity): void => {
+              try {
+                if (authorize !== undefined && !authorize(identity, path)) throw new DeniedError(identity);
+              } catch (error) {
+                refuse(error);
+                return;
+              }
+              metadata.remove('authorization');
+              bindIdentity(metadata, identity);
+              if (streaming && endStreamsOnExpiry) endAtExpiry(identity);
+              proceed(metadata);
+            };
+            let token: string;
+            try {
+              token = extractBearer(metadata, maxTokenBytes);
+            } catch (error) {
+              refuse(error);
+              return;
+            }
+            // A token verified before is admitted at once; waiting a turn would make grpc-js buffer the request.
+            const known = verifier.cached?.(token);
+            if (known !== undefined) admit(known);
+            else verifier.verify(token).then(admit, refuse);
           },
           onCancel: stopExpiryTimer,
         });

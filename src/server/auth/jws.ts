@@ -8,14 +8,40 @@ export interface JwsHeader {
 
 export interface CompactJws {
   readonly header: JwsHeader;
-  /** Raw JSON bytes of the payload; parsed only after the signature checks out. */
-  readonly payload: Buffer;
+  /** The payload segment (base64url) as sent; decode it with `decodePayload` only after the signature checks out. */
+  readonly payloadSegment: string;
   /** `<header>.<payload>` exactly as sent: the bytes the signature covers. */
   readonly signingInput: string;
   readonly signature: Buffer;
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+function isBase64urlSegment(part: string): boolean {
+  return BASE64URL.test(part) && part.length % 4 !== 1;
+}
+
+/**
+ * Parsed headers by their exact base64url text. An issuer signs every token with the same few headers
+ * (`{"alg":"RS256","kid":"…"}`), so decoding and parsing one is paid once per key, not once per token.
+ * Only headers that parse are remembered, and the memo is emptied when full, so no input can grow it.
+ */
+const HEADER_MEMO_SIZE = 256;
+const headerMemo = new Map<string, JwsHeader>();
+
+function parseHeader(segment: string): JwsHeader {
+  const known = headerMemo.get(segment);
+  if (known !== undefined) return known;
+  if (!isBase64urlSegment(segment)) throw new AuthError('malformed_token', 'a part is empty or not base64url');
+  const json = parseJsonObject(Buffer.from(segment, 'base64url'), 'header');
+  if (Object.hasOwn(json, 'crit')) {
+    throw new AuthError('critical_header', 'token declares critical header extensions we do not implement');
+  }
+  const header: JwsHeader = Object.freeze({ alg: json.alg, kid: json.kid });
+  if (headerMemo.size >= HEADER_MEMO_SIZE) headerMemo.clear();
+  headerMemo.set(segment, header);
+  return header;
+}
 
 /** Splits a compact JWS into its parts. Syntax only: nothing here is trusted yet. */
 export function parseCompactJws(token: string): CompactJws {
@@ -24,21 +50,23 @@ export function parseCompactJws(token: string): CompactJws {
   if (second < 0 || token.indexOf('.', second + 1) >= 0) {
     throw new AuthError('malformed_token', 'not a compact JWS (three dot-separated parts)');
   }
-  const parts = [token.slice(0, first), token.slice(first + 1, second), token.slice(second + 1)] as const;
+  const payloadSegment = token.slice(first + 1, second);
+  const signatureSegment = token.slice(second + 1);
   // An empty signature is how `alg: none` tokens look; it never gets further than this.
-  if (!parts.every((part) => BASE64URL.test(part) && part.length % 4 !== 1)) {
+  if (!isBase64urlSegment(payloadSegment) || !isBase64urlSegment(signatureSegment)) {
     throw new AuthError('malformed_token', 'a part is empty or not base64url');
   }
-  const headerJson = parseJsonObject(Buffer.from(parts[0], 'base64url'), 'header');
-  if (Object.hasOwn(headerJson, 'crit')) {
-    throw new AuthError('critical_header', 'token declares critical header extensions we do not implement');
-  }
   return {
-    header: { alg: headerJson.alg, kid: headerJson.kid },
-    payload: Buffer.from(parts[1], 'base64url'),
+    header: parseHeader(token.slice(0, first)),
+    payloadSegment,
     signingInput: token.slice(0, second),
-    signature: Buffer.from(parts[2], 'base64url'),
+    signature: Buffer.from(signatureSegment, 'base64url'),
   };
+}
+
+/** The claims of a parsed token, as a JSON object. */
+export function decodePayload(jws: CompactJws): Record<string, unknown> {
+  return parseJsonObject(Buffer.from(jws.payloadSegment, 'base64url'), 'payload');
 }
 
 export function parseJsonObject(bytes: Buffer, what: string): Record<string, unknown> {

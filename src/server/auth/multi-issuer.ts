@@ -1,6 +1,6 @@
 import { AuthError } from './errors.js';
 import type { WorkloadIdentity } from './identity.js';
-import { parseCompactJws, parseJsonObject } from './jws.js';
+import { decodePayload, parseCompactJws } from './jws.js';
 import type { TokenVerifier } from './verifier.js';
 
 /**
@@ -14,9 +14,17 @@ export function createMultiIssuerVerifier(entries: readonly { issuer: string; ve
   const only = entries.length === 1 ? entries[0]?.verifier : undefined;
   if (only !== undefined) return only;
   return {
+    // A token in any issuer's cache was verified by that issuer, against its own keys.
+    cached(token: string): WorkloadIdentity | undefined {
+      for (const { verifier } of entries) {
+        const identity = verifier.cached?.(token);
+        if (identity !== undefined) return identity;
+      }
+      return undefined;
+    },
     verify(token: string): Promise<WorkloadIdentity> {
       try {
-        const iss = parseJsonObject(parseCompactJws(token).payload, 'payload').iss;
+        const iss = decodePayload(parseCompactJws(token)).iss;
         const verifier = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
         if (verifier === undefined) throw new AuthError('wrong_issuer', `iss ${JSON.stringify(iss)} is not a trusted issuer`);
         return verifier.verify(token);

@@ -1,8 +1,8 @@
-import { createHash, verify as verifySignature } from 'node:crypto';
-import { isSupportedAlgorithm, verifyParams } from './algorithms.js';
+import { hash as digestOf, verify as verifySignature } from 'node:crypto';
+import { isSupportedAlgorithm, verifyParams, type JwsAlgorithm } from './algorithms.js';
 import { AuthError } from './errors.js';
 import { kubernetesIdentity, type WorkloadIdentity } from './identity.js';
-import { parseCompactJws, parseJsonObject } from './jws.js';
+import { decodePayload, parseCompactJws, type CompactJws } from './jws.js';
 import type { VerificationKey } from './keys/key-set.js';
 import type { KeySource } from './keys/key-source.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -26,6 +26,8 @@ export interface VerifierOptions {
 export interface TokenVerifier {
   /** Resolves to the caller's identity, or rejects with AuthError (bad token) or KeysUnavailableError. */
   verify(token: string): Promise<WorkloadIdentity>;
+  /** The identity of a token verified before and still valid, at once; undefined means "call verify". */
+  cached?(token: string): WorkloadIdentity | undefined;
 }
 
 /** Statistics of the verified-token cache, for benchmarks and tests. */
@@ -36,7 +38,7 @@ export interface VerifierStats {
 }
 
 /** Verifies Kubernetes projected service-account tokens: signature, then `iss`, `aud`, lifetime and claims. */
-export function createVerifier(options: VerifierOptions): TokenVerifier & { stats(): VerifierStats } {
+export function createVerifier(options: VerifierOptions): Required<TokenVerifier> & { stats(): VerifierStats } {
   const { issuer, audience, keys } = options;
   const skew = options.clockSkewSeconds ?? 30;
   const maxLifetime = options.maxLifetimeSeconds ?? 86_400;
@@ -48,45 +50,63 @@ export function createVerifier(options: VerifierOptions): TokenVerifier & { stat
   let cacheHits = 0;
   let verifications = 0;
 
+  const lookup = (hash: string): WorkloadIdentity | undefined => {
+    const identity = cache.get(hash, now(), isTrusted);
+    if (identity !== undefined) cacheHits += 1;
+    return identity;
+  };
+
   return {
+    cached: (token: string) => lookup(digestOf('sha256', token, 'base64')),
     verify(token: string): Promise<WorkloadIdentity> {
-      const hash = createHash('sha256').update(token).digest('base64');
-      const cached = cache.get(hash, now(), isTrusted);
-      if (cached !== undefined) {
-        cacheHits += 1;
-        return Promise.resolve(cached);
-      }
+      const hash = digestOf('sha256', token, 'base64');
+      const cached = lookup(hash);
+      if (cached !== undefined) return Promise.resolve(cached);
       let pending = inFlight.get(hash);
       if (pending === undefined) {
-        pending = verifyUncached(token).then(({ identity, key }) => {
-          // Never longer than the token itself, less the skew that only a fresh verification may grant.
-          cache.set(hash, { identity, key, validUntil: identity.expiresAt.getTime() - skew * 1000 });
-          return identity;
-        });
+        try {
+          pending = verifyUncached(token, hash);
+        } catch (error) {
+          return Promise.reject(error);
+        }
         inFlight.set(hash, pending);
-        const forget = (): void => void inFlight.delete(hash);
-        pending.then(forget, forget);
       }
       return pending;
     },
     stats: () => ({ cacheEntries: cache.size, cacheHits, verifications }),
   };
 
-  async function verifyUncached(token: string): Promise<{ identity: WorkloadIdentity; key: VerificationKey }> {
+  /** Syntax and header checks run before anything else, so malformed tokens are refused without a key lookup. */
+  function verifyUncached(token: string, hash: string): Promise<WorkloadIdentity> {
     verifications += 1;
     const jws = parseCompactJws(token);
     const { alg, kid } = jws.header;
     if (!isSupportedAlgorithm(alg)) throw new AuthError('unsupported_algorithm', `alg ${JSON.stringify(alg)} is not accepted`);
     if (kid !== undefined && typeof kid !== 'string') throw new AuthError('malformed_token', 'kid is not a string');
-    const key = await keys.getKey(kid, alg);
-    if (key === undefined) throw new AuthError('unknown_key', `no trusted key for kid ${JSON.stringify(kid ?? null)}`);
+    return keys.getKey(kid, alg).then(
+      (key) => {
+        inFlight.delete(hash);
+        if (key === undefined) throw new AuthError('unknown_key', `no trusted key for kid ${JSON.stringify(kid ?? null)}`);
+        const identity = verifySigned(jws, alg, key);
+        // Never longer than the token itself, less the skew that only a fresh verification may grant.
+        cache.set(hash, { identity, key, validUntil: identity.expiresAt.getTime() - skew * 1000 });
+        return identity;
+      },
+      (error: unknown) => {
+        inFlight.delete(hash);
+        throw error;
+      },
+    );
+  }
+
+  function verifySigned(jws: CompactJws, alg: JwsAlgorithm, key: VerificationKey): WorkloadIdentity {
     // The key decides which algorithms it verifies: a header cannot turn an RSA key into an HMAC secret.
-    if (!key.algorithms.has(alg)) throw new AuthError('unsupported_algorithm', `key ${JSON.stringify(kid ?? null)} does not verify ${alg}`);
+    if (!key.algorithms.has(alg)) throw new AuthError('unsupported_algorithm', `key ${JSON.stringify(key.kid ?? null)} does not verify ${alg}`);
     const params = verifyParams(alg, key.key);
     if (!verifySignature(params.digest, Buffer.from(jws.signingInput, 'ascii'), params.key, jws.signature)) {
       throw new AuthError('bad_signature', 'signature does not verify');
     }
-    return { identity: checkClaims(parseJsonObject(jws.payload, 'payload'), Math.floor(now() / 1000)), key };
+    return checkClaims(decodePayload(jws), Math.floor(now() / 1000));
   }
 
   function checkClaims(claims: Record<string, unknown>, nowSeconds: number): WorkloadIdentity {

@@ -1,0 +1,72 @@
+/**
+ * The server under test: the library's interceptor in front of the reference service, on loopback,
+ * keys from a JWKS file. BENCH_PUBLIC=all replaces authentication with an interceptor that hands every
+ * call one fixed identity without looking at any token: the no-authentication baseline, running the
+ * very same handlers. Started by the driver with IPC; answers `stats` with its CPU time and memory.
+ */
+import { type ServerInterceptor, Server, ServerCredentials, ServerInterceptingCall } from '@grpc/grpc-js';
+import { silentLogger } from '../src/common/logger.js';
+import { HelloServiceService } from '../src/gen/wid/demo/v1/hello.js';
+import { bindIdentity } from '../src/server/auth/call-identity.js';
+import { createAuthInterceptor, createVerifier, jwksFile, publicMethods, publicMethodsFromDescriptors, type WorkloadIdentity } from '../src/server/auth/index.js';
+import { embeddedFileDescriptors } from '../src/server/descriptors.js';
+import { helloService } from '../src/server/hello-service.js';
+import { ownStats, type ServerReply, type StatsRequest } from './support/protocol.js';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (value === undefined) throw new Error(`${name} is not set`);
+  return value;
+};
+
+const interceptor = process.env.BENCH_PUBLIC === 'all' ? fixedIdentity() : authInterceptor();
+const server = new Server({ interceptors: [interceptor], 'grpc.max_concurrent_streams': 1_000 });
+server.addService(HelloServiceService, helloService);
+
+const send = (reply: ServerReply): void => void process.send?.(reply);
+server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => {
+  if (error) throw error;
+  send({ type: 'listening', port });
+});
+process.on('message', (message: StatsRequest) => {
+  if (message.type === 'stats') send({ type: 'stats', stats: ownStats(message.gc) });
+});
+const exit = (): void => {
+  server.forceShutdown();
+  process.exit(0);
+};
+process.on('disconnect', exit);
+process.on('SIGTERM', exit);
+
+function authInterceptor(): ServerInterceptor {
+  return createAuthInterceptor({
+    verifier: createVerifier({ issuer: env('BENCH_ISSUER'), audience: env('BENCH_AUDIENCE'), keys: jwksFile(env('BENCH_JWKS_FILE')), cacheSize: Number(process.env.BENCH_CACHE_SIZE ?? 10_000) }),
+    publicMethods: publicMethods(publicMethodsFromDescriptors(embeddedFileDescriptors())),
+    logger: silentLogger,
+  });
+}
+
+function fixedIdentity(): ServerInterceptor {
+  const identity: WorkloadIdentity = {
+    issuer: env('BENCH_ISSUER'),
+    subject: 'system:serviceaccount:bench:load-generator',
+    namespace: 'bench',
+    serviceAccount: { name: 'load-generator', uid: '' },
+    pod: undefined,
+    node: undefined,
+    audiences: [env('BENCH_AUDIENCE')],
+    expiresAt: new Date(Date.now() + 86_400_000),
+    issuedAt: undefined,
+    tokenId: undefined,
+  };
+  return (_method, call) =>
+    new ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, proceed) => {
+            bindIdentity(metadata, identity);
+            proceed(metadata);
+          },
+        }),
+    });
+}

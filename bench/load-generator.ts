@@ -1,0 +1,169 @@
+/**
+ * The load generator: a process of its own, so the server under test keeps a core to itself. It runs
+ * the jobs the driver sends over IPC with the project's own client pieces (generated stub, token-file
+ * call credentials) and replies with counts, its own CPU time and latency samples.
+ */
+import { type CallOptions, type ClientReadableStream, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { silentLogger } from '../src/common/logger.js';
+import { tokenCallCredentials, tokenFileCallCredentials } from '../src/client/call-credentials.js';
+import { HelloServiceClient } from '../src/gen/wid/demo/v1/hello.js';
+import { type Auth, type LoadJob, type LoadReply, type LoadRequest, type LoadResult, ownStats } from './support/protocol.js';
+
+const send = (reply: LoadReply): void => void process.send?.(reply);
+let release: (() => void) | undefined;
+
+process.on('message', (message: LoadRequest) => {
+  if (message.type === 'stats') send({ type: 'stats', stats: ownStats(message.gc) });
+  else if (message.type === 'release') release?.();
+  else void run(message.job).then((result) => send({ type: 'result', result }));
+});
+process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
+
+interface Caller {
+  client: HelloServiceClient;
+  /** Metadata and call options for one call, as the chosen kind of authentication builds them. */
+  metadata(): Metadata;
+  options: Partial<CallOptions>;
+}
+
+function caller(target: string, auth: Auth, channel = 0): Caller {
+  // A distinct channel option gives each connection of a hold-streams job its own subchannel.
+  const client = new HelloServiceClient(target, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'wid.bench.channel': channel });
+  switch (auth.kind) {
+    case 'none':
+      return { client, metadata: () => new Metadata(), options: {} };
+    case 'header': {
+      const value = `Bearer ${auth.token}`;
+      return {
+        client,
+        metadata: () => {
+          const metadata = new Metadata();
+          metadata.set('authorization', value);
+          return metadata;
+        },
+        options: {},
+      };
+    }
+    case 'fixed-credentials': {
+      const token = auth.token;
+      return { client, metadata: () => new Metadata(), options: { credentials: tokenCallCredentials({ token: () => Promise.resolve(token) }, { logger: silentLogger }) } };
+    }
+    case 'token-file':
+      return { client, metadata: () => new Metadata(), options: { credentials: tokenFileCallCredentials(auth.path, { logger: silentLogger }) } };
+  }
+}
+
+async function run(job: LoadJob): Promise<LoadResult> {
+  const cpuBefore = ownStats(false).cpuMicros;
+  const started = performance.now();
+  const outcome = { completed: 0, failed: 0, firstError: undefined as string | undefined, latenciesMs: [] as number[] };
+  const fail = (error: ServiceError | Error): void => {
+    outcome.failed += 1;
+    outcome.firstError ??= error.message;
+  };
+  const callers: Caller[] = [];
+  try {
+    switch (job.kind) {
+      case 'unary': {
+        const c = caller(job.target, job.auth);
+        callers.push(c);
+        const deadline = started + job.durationMs;
+        const loop = async (): Promise<void> => {
+          while (performance.now() < deadline) {
+            await unary(c, job.method).then(() => void (outcome.completed += 1), fail);
+          }
+        };
+        await Promise.all(Array.from({ length: job.concurrency }, loop));
+        break;
+      }
+      case 'rate': {
+        const c = caller(job.target, job.auth);
+        callers.push(c);
+        const total = Math.round((job.perSecond * job.durationMs) / 1000);
+        const pending: Promise<void>[] = [];
+        for (let i = 0; i < total; i += 1) {
+          const scheduled = started + (i * 1000) / job.perSecond;
+          const wait = scheduled - performance.now();
+          if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+          // Latency counts from the scheduled start, so a stalled generator cannot hide queueing (no coordinated omission).
+          pending.push(
+            unary(c, job.method).then(() => {
+              outcome.completed += 1;
+              outcome.latenciesMs.push(performance.now() - scheduled);
+            }, fail),
+          );
+        }
+        await Promise.all(pending);
+        break;
+      }
+      case 'stream': {
+        const c = caller(job.target, job.auth);
+        callers.push(c);
+        const deadline = started + job.durationMs;
+        const loop = async (): Promise<void> => {
+          while (performance.now() < deadline) {
+            await stream(c, job.messages, 0, () => void (outcome.completed += 1)).catch(fail);
+          }
+        };
+        await Promise.all(Array.from({ length: job.concurrency }, loop));
+        break;
+      }
+      case 'hold-streams': {
+        for (let i = 0; i < job.connections; i += 1) callers.push(caller(job.target, job.auth, i));
+        const calls: ClientReadableStream<unknown>[] = [];
+        let released = false;
+        let open = 0;
+        const opened: Promise<void>[] = [];
+        const ended: Promise<void>[] = [];
+        for (let i = 0; i < job.streams; i += 1) {
+          let first!: () => void;
+          opened.push(new Promise<void>((resolve) => (first = resolve)));
+          const c = callers[i % job.connections] as Caller;
+          // Two messages a minute apart: the stream stays open after the first until released.
+          ended.push(
+            stream(c, 2, 60_000, () => {
+              open += 1;
+              first();
+            }, (call) => calls.push(call)).then(
+              () => void (outcome.completed += 1),
+              (error: ServiceError) => {
+                if (!released) {
+                  fail(error);
+                  first();
+                }
+              },
+            ),
+          );
+        }
+        await Promise.all(opened);
+        send({ type: 'holding', open });
+        await new Promise<void>((resolve) => (release = resolve));
+        released = true;
+        for (const call of calls) call.cancel();
+        await Promise.all(ended);
+        outcome.completed = open;
+        break;
+      }
+    }
+  } finally {
+    for (const c of callers) c.client.close();
+  }
+  return { ...outcome, elapsedMs: performance.now() - started, cpuMicros: ownStats(false).cpuMicros - cpuBefore };
+}
+
+function unary(c: Caller, method: 'publicHello' | 'privateHello'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    c.client[method]({ name: 'bench' }, c.metadata(), c.options, (error: ServiceError | null) => (error ? reject(error) : resolve()));
+  });
+}
+
+function stream(c: Caller, count: number, intervalMs: number, onMessage: () => void, onStart: (call: ClientReadableStream<unknown>) => void = () => {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const call = c.client.streamHello({ name: 'bench', count, intervalMs }, c.metadata(), c.options);
+    onStart(call);
+    call.on('data', onMessage);
+    call.on('error', reject);
+    call.on('end', resolve);
+  });
+}

@@ -1,0 +1,245 @@
+import type { Fixture } from './support/fixture.js';
+import { type GhzResult, runGhz } from './support/ghz.js';
+import type { LoadGenerator, ServerProcess } from './support/processes.js';
+import { runWorker, startServerProcess } from './support/processes.js';
+import type { Auth, LoadJob, LoadResult } from './support/protocol.js';
+import type { Finding } from './support/report.js';
+import { formatNumber, median, pairedRatios } from './support/stats.js';
+import type { CacheMemoryResult, ColdResult } from './verify-worker.js';
+
+export interface Settings {
+  readonly rounds: number;
+  readonly roundMs: number;
+  readonly warmupMs: number;
+  readonly concurrency: number;
+  readonly coldTokens: number;
+  readonly cacheTokens: number;
+  readonly cacheSizes: readonly number[];
+  readonly heldStreams: number;
+  readonly streamMessages: number;
+}
+
+export const FULL: Settings = { rounds: 7, roundMs: 2_000, warmupMs: 1_000, concurrency: 32, coldTokens: 3_000, cacheTokens: 100_000, cacheSizes: [10_000, 100_000], heldStreams: 1_000, streamMessages: 500 };
+export const QUICK: Settings = { rounds: 2, roundMs: 300, warmupMs: 200, concurrency: 8, coldTokens: 200, cacheTokens: 2_000, cacheSizes: [1_000], heldStreams: 100, streamMessages: 100 };
+
+export interface Context {
+  readonly settings: Settings;
+  readonly fixture: Fixture;
+  readonly load: LoadGenerator;
+  /** Path of the ghz binary. */
+  readonly ghz: string;
+  /** The library with its defaults (cache of 10,000). */
+  readonly server: ServerProcess;
+  /** Same handlers, every call handed a fixed identity without a token: the no-authentication baseline for streams. */
+  readonly openServer: ServerProcess;
+  /** Same code with the verified-token cache off. */
+  readonly uncachedServer: ServerProcess;
+  progress(line: string): void;
+  /** Public unary calls per second measured by scenario 1, for the fixed-rate latency run. */
+  publicPerSecond?: number;
+}
+
+interface Sample {
+  readonly perSecond: number;
+  readonly serverCpuPerCall: number;
+  readonly clientCpuPerCall: number;
+  readonly calls: number;
+}
+
+/** Runs a job against a server, fails on any failed call, and relates the work done to CPU spent on both sides. */
+async function measure(ctx: Context, server: ServerProcess, job: LoadJob, what: string): Promise<Sample & { result: LoadResult }> {
+  const before = await server.stats();
+  const result = await ctx.load.run(job);
+  const after = await server.stats();
+  if (result.failed > 0) throw new Error(`${what}: ${result.failed} of ${result.failed + result.completed} calls failed, first: ${result.firstError}`);
+  if (result.completed === 0) throw new Error(`${what}: no call completed`);
+  return {
+    perSecond: (result.completed * 1000) / result.elapsedMs,
+    serverCpuPerCall: (after.cpuMicros - before.cpuMicros) / result.completed,
+    clientCpuPerCall: result.cpuMicros / result.completed,
+    calls: result.completed,
+    result,
+  };
+}
+
+/** Warm-up, then rounds of A and B in alternating order, so drift of a noisy machine hits both alike. */
+async function paired(ctx: Context, label: string, a: (ms: number) => Promise<Sample>, b: (ms: number) => Promise<Sample>): Promise<{ a: Sample[]; b: Sample[] }> {
+  await a(ctx.settings.warmupMs);
+  await b(ctx.settings.warmupMs);
+  const out = { a: [] as Sample[], b: [] as Sample[] };
+  for (let round = 1; round <= ctx.settings.rounds; round += 1) {
+    const first = round % 2 === 1 ? a : b;
+    const second = round % 2 === 1 ? b : a;
+    const x = await first(ctx.settings.roundMs);
+    const y = await second(ctx.settings.roundMs);
+    const [sa, sb] = round % 2 === 1 ? [x, y] : [y, x];
+    out.a.push(sa);
+    out.b.push(sb);
+    ctx.progress(`${label} round ${round}/${ctx.settings.rounds}: ${formatNumber(sa.perSecond)} vs ${formatNumber(sb.perSecond)} per second`);
+  }
+  return out;
+}
+
+const perSecond = (samples: Sample[]): number[] => samples.map((s) => s.perSecond);
+const cpu = (samples: Sample[], side: 'serverCpuPerCall' | 'clientCpuPerCall'): string => `${formatNumber(median(samples.map((s) => s[side])), 1)} µs`;
+const header = (token: string): Auth => ({ kind: 'header', token });
+
+const HELLO = 'wid.demo.v1.HelloService';
+
+/** One ghz run against a server, with the server's CPU time per call; fails unless every call succeeded. */
+async function ghzSample(ctx: Context, server: ServerProcess, method: 'PublicHello' | 'PrivateHello', total: number, rps?: number): Promise<GhzResult & { serverCpuPerCall: number }> {
+  const before = await server.stats();
+  const result = await runGhz({ ghz: ctx.ghz, protoset: ctx.fixture.protoset, target: server.target, call: `${HELLO}.${method}`, token: method === 'PrivateHello' ? ctx.fixture.token : undefined, concurrency: ctx.settings.concurrency, total, ...(rps === undefined ? {} : { rps }) });
+  const after = await server.stats();
+  if (result.ok !== result.count) throw new Error(`${method} on ${server.name} server: ${result.count - result.ok} of ${result.count} calls failed, first: ${result.firstError}`);
+  return { ...result, serverCpuPerCall: (after.cpuMicros - before.cpuMicros) / result.count };
+}
+
+export async function unaryPrivateVsPublic(ctx: Context): Promise<Finding> {
+  const { server, settings } = ctx;
+  // ghz saturates the server from one core; calls per round come from a warm-up, so a round lasts about roundMs.
+  const warm = await ghzSample(ctx, server, 'PublicHello', 2_000);
+  await ghzSample(ctx, server, 'PrivateHello', 2_000);
+  const total = Math.max(500, Math.round((warm.perSecond * settings.roundMs) / 1000));
+  const sample = async (method: 'PublicHello' | 'PrivateHello'): Promise<Sample> => {
+    const r = await ghzSample(ctx, server, method, total);
+    return { perSecond: r.perSecond, serverCpuPerCall: r.serverCpuPerCall, clientCpuPerCall: Number.NaN, calls: r.count };
+  };
+  const { a: priv, b: pub } = await paired(ctx, 'private vs public', () => sample('PrivateHello'), () => sample('PublicHello'));
+  ctx.publicPerSecond = median(perSecond(pub));
+  return {
+    id: 1,
+    title: `Unary calls/s, private (token verified, cache warm) vs public, same server saturated by ghz (${settings.concurrency} concurrent calls, one connection)`,
+    result: `private ${formatNumber(median(perSecond(priv)))}/s, public ${formatNumber(median(perSecond(pub)))}/s; server CPU per call ${cpu(priv, 'serverCpuPerCall')} vs ${cpu(pub, 'serverCpuPerCall')}`,
+    ratio: pairedRatios(perSecond(priv), perSecond(pub)),
+    goal: 0.97,
+    data: { concurrency: settings.concurrency, callsPerRound: total, private: priv, public: pub },
+  };
+}
+
+export async function coldVerification(ctx: Context): Promise<Finding> {
+  const { settings } = ctx;
+  const result = await runWorker<ColdResult>({ mode: 'cold', count: String(settings.coldTokens), rounds: String(settings.rounds) }, 600_000);
+  return {
+    id: 2,
+    title: `Cold verification (${formatNumber(result.tokens)} distinct RS256 tokens, empty cache) vs bare \`crypto.verify\`, same key`,
+    result: `verifier ${formatNumber(median(result.verifierPerSecond))}/s, bare verify ${formatNumber(median(result.rawPerSecond))}/s`,
+    ratio: pairedRatios(result.verifierPerSecond, result.rawPerSecond),
+    goal: 0.8,
+    data: { ...result },
+  };
+}
+
+export async function tokenFileVsHeader(ctx: Context): Promise<Finding> {
+  const { server, fixture, settings } = ctx;
+  const job = (auth: Auth, durationMs: number): LoadJob => ({ kind: 'unary', target: server.target, method: 'privateHello', auth, concurrency: settings.concurrency, durationMs });
+  const tokenFile = (ms: number): Promise<Sample> => measure(ctx, server, job({ kind: 'token-file', path: fixture.tokenFile }, ms), 'token-file credentials');
+  const { a: file, b: fixed } = await paired(ctx, 'token file vs fixed header', tokenFile, (ms) => measure(ctx, server, job(header(fixture.token), ms), 'fixed header'));
+  // The same comparison against call credentials that hold the token in memory: what the file read itself costs.
+  const { a: file2, b: memory } = await paired(ctx, 'token file vs in-memory call credentials', tokenFile, (ms) =>
+    measure(ctx, server, job({ kind: 'fixed-credentials', token: fixture.token }, ms), 'in-memory call credentials'),
+  );
+  const fileVsMemory = pairedRatios(perSecond(file2), perSecond(memory));
+  return {
+    id: 3,
+    title: 'Client: token-file call credentials (one `stat` per call) vs a fixed metadata header, Node.js client',
+    result:
+      `token file ${formatNumber(median(perSecond(file)))}/s, fixed header ${formatNumber(median(perSecond(fixed)))}/s; client CPU per call ${cpu(file, 'clientCpuPerCall')} vs ${cpu(fixed, 'clientCpuPerCall')}. ` +
+      `Against call credentials holding the token in memory: ratio ${formatNumber(fileVsMemory.median, 3)} (${formatNumber(fileVsMemory.min, 3)}–${formatNumber(fileVsMemory.max, 3)}), client CPU ${cpu(file2, 'clientCpuPerCall')} vs ${cpu(memory, 'clientCpuPerCall')}`,
+    ratio: pairedRatios(perSecond(file), perSecond(fixed)),
+    goal: 0.97,
+    data: { tokenFile: file.map(strip), fixedHeader: fixed.map(strip), tokenFileAgain: file2.map(strip), inMemoryCredentials: memory.map(strip), fileVsMemory },
+  };
+}
+
+export async function streamPrivateVsPublic(ctx: Context): Promise<Finding> {
+  const { server, openServer, fixture, settings } = ctx;
+  const job = (target: string, auth: Auth, durationMs: number): LoadJob => ({ kind: 'stream', target, auth, concurrency: 4, messages: settings.streamMessages, durationMs });
+  const { a: priv, b: pub } = await paired(
+    ctx,
+    'stream messages private vs public',
+    (ms) => measure(ctx, server, job(server.target, header(fixture.token), ms), 'private StreamHello'),
+    (ms) => measure(ctx, openServer, job(openServer.target, { kind: 'none' }, ms), 'unauthenticated StreamHello'),
+  );
+  return {
+    id: 4,
+    title: `Server-streaming messages/s (${settings.streamMessages} per stream, 4 streams at a time), private vs unauthenticated (same handler, no token)`,
+    result: `private ${formatNumber(median(perSecond(priv)))}/s, unauthenticated ${formatNumber(median(perSecond(pub)))}/s`,
+    ratio: pairedRatios(perSecond(priv), perSecond(pub)),
+    goal: 0.97,
+    data: { private: priv.map(strip), public: pub.map(strip) },
+  };
+}
+
+export async function latencyAtFixedRate(ctx: Context): Promise<Finding> {
+  const { server, uncachedServer, settings } = ctx;
+  // Half of the measured public saturation: loaded, but below the knee, where latency means something.
+  const rate = Math.max(100, Math.round((ctx.publicPerSecond ?? 2_000) / 2 / 100) * 100);
+  const total = Math.max(200, Math.round((rate * settings.roundMs * 2) / 1000));
+  const cached: GhzResult[] = [];
+  const uncached: GhzResult[] = [];
+  await ghzSample(ctx, server, 'PrivateHello', Math.min(total, 2_000), rate);
+  await ghzSample(ctx, uncachedServer, 'PrivateHello', Math.min(total, 2_000), rate);
+  for (let round = 1; round <= settings.rounds; round += 1) {
+    const order = round % 2 === 1 ? ([[server, cached], [uncachedServer, uncached]] as const) : ([[uncachedServer, uncached], [server, cached]] as const);
+    for (const [target, into] of order) into.push(await ghzSample(ctx, target, 'PrivateHello', total, rate));
+    const last = (results: GhzResult[]): string => `${formatNumber(results.at(-1)?.p50Ms ?? Number.NaN, 2)}/${formatNumber(results.at(-1)?.p99Ms ?? Number.NaN, 2)} ms`;
+    ctx.progress(`latency at ${rate}/s round ${round}/${settings.rounds}: p50/p99 cache on ${last(cached)}, cache off ${last(uncached)}`);
+  }
+  const q = (results: GhzResult[], key: 'p50Ms' | 'p99Ms'): string => `${formatNumber(median(results.map((r) => r[key])), 2)} ms`;
+  return {
+    id: 5,
+    title: `Private unary latency at a fixed ${formatNumber(rate)} calls/s (half of public saturation, ghz), with and without the token cache`,
+    result: `cache on: p50 ${q(cached, 'p50Ms')}, p99 ${q(cached, 'p99Ms')}; cache off: p50 ${q(uncached, 'p50Ms')}, p99 ${q(uncached, 'p99Ms')} (medians of ${settings.rounds} rounds of ${formatNumber(total)} calls)`,
+    data: { rate, callsPerRound: total, cacheOn: cached, cacheOff: uncached },
+  };
+}
+
+export async function memory(ctx: Context): Promise<Finding[]> {
+  const { fixture, settings } = ctx;
+  // A server of its own, so the heap grown by earlier benchmarks does not blur the figures.
+  const server = await startServerProcess(fixture, { name: 'memory' });
+  try {
+    return await memoryOn(ctx, server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function memoryOn(ctx: Context, server: ServerProcess): Promise<Finding[]> {
+  const { fixture, settings } = ctx;
+  const before = await server.stats(true);
+  const held = await ctx.load.hold({ kind: 'hold-streams', target: server.target, auth: header(fixture.token), streams: settings.heldStreams, connections: Math.ceil(settings.heldStreams / 100) });
+  const during = await server.stats(true);
+  const released = await held.release();
+  const after = await server.stats(true);
+  if (held.open !== settings.heldStreams) throw new Error(`only ${held.open} of ${settings.heldStreams} streams opened: ${released.firstError ?? 'no error reported'}`);
+  ctx.progress(`${held.open} open streams: server RSS ${mib(before.rssBytes)} → ${mib(during.rssBytes)} → ${mib(after.rssBytes)} after release`);
+  const perStream = (during.heapUsedBytes - before.heapUsedBytes) / held.open;
+
+  const cache = await runWorker<CacheMemoryResult>({ mode: 'cache-memory', count: String(settings.cacheTokens), cache_sizes: settings.cacheSizes.join(',') }, 900_000);
+  const runs = cache.runs.map((run) => `size ${formatNumber(run.cacheSize)}: ${formatNumber(run.entries)} entries, heap +${mib(run.heapBytes)} (${formatNumber(run.heapBytes / Math.max(1, run.entries))} B/entry), RSS +${mib(run.rssBytes)}`);
+  return [
+    {
+      id: 6,
+      title: `Server memory with ${formatNumber(held.open)} concurrent open private streams`,
+      result: `RSS ${mib(before.rssBytes)} idle, ${mib(during.rssBytes)} with the streams open (heap +${formatNumber(perStream / 1024, 1)} KiB per stream), ${mib(after.rssBytes)} after they end`,
+      data: { streams: held.open, before, during, after },
+    },
+    {
+      id: 7,
+      title: `Verified-token cache memory after ${formatNumber(cache.tokens)} distinct tokens`,
+      result: runs.join('; '),
+      data: { ...cache },
+    },
+  ];
+}
+
+function mib(bytes: number): string {
+  return `${formatNumber(bytes / 2 ** 20, 1)} MiB`;
+}
+
+/** A sample without the load generator's raw result, for the JSON report. */
+function strip(sample: Sample): Sample {
+  return { perSecond: sample.perSecond, serverCpuPerCall: sample.serverCpuPerCall, clientCpuPerCall: sample.clientCpuPerCall, calls: sample.calls };
+}

@@ -1,0 +1,54 @@
+/** Messages between the benchmark driver and its child processes (Node IPC, structured clone). */
+
+export interface ProcessStats {
+  /** CPU time used since the process started, µs (user + system). */
+  readonly cpuMicros: number;
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+}
+
+export type StatsRequest = { readonly type: 'stats'; readonly gc: boolean };
+
+export type Auth =
+  | { readonly kind: 'none' }
+  /** A metadata header set by the caller on each call. */
+  | { readonly kind: 'header'; readonly token: string }
+  /** grpc-js call credentials that return a token held in memory: the cost of the call-credentials mechanism itself. */
+  | { readonly kind: 'fixed-credentials'; readonly token: string }
+  /** The library's token-file call credentials. */
+  | { readonly kind: 'token-file'; readonly path: string };
+
+export type LoadJob =
+  /** Closed loop: `concurrency` calls always in flight for `durationMs`. */
+  | { readonly kind: 'unary'; readonly target: string; readonly method: 'publicHello' | 'privateHello'; readonly auth: Auth; readonly concurrency: number; readonly durationMs: number }
+  /** Open loop: calls started at a fixed rate, latency measured from the scheduled start. */
+  | { readonly kind: 'rate'; readonly target: string; readonly method: 'publicHello' | 'privateHello'; readonly auth: Auth; readonly perSecond: number; readonly durationMs: number }
+  /** Streams of `messages` each, `concurrency` at a time, for `durationMs`. */
+  | { readonly kind: 'stream'; readonly target: string; readonly auth: Auth; readonly concurrency: number; readonly messages: number; readonly durationMs: number }
+  /** Opens `streams` slow streams over `connections` connections and keeps them open until `release`. */
+  | { readonly kind: 'hold-streams'; readonly target: string; readonly auth: Auth; readonly streams: number; readonly connections: number };
+
+export type LoadRequest = { readonly type: 'run'; readonly job: LoadJob } | { readonly type: 'release' } | StatsRequest;
+
+export interface LoadResult {
+  readonly completed: number;
+  readonly failed: number;
+  /** The first failure, to say what went wrong. */
+  readonly firstError: string | undefined;
+  readonly elapsedMs: number;
+  /** CPU the load generator spent on the job, µs. */
+  readonly cpuMicros: number;
+  /** Per-call latency samples in ms (rate jobs only). */
+  readonly latenciesMs: readonly number[];
+}
+
+export type LoadReply = { readonly type: 'result'; readonly result: LoadResult } | { readonly type: 'holding'; readonly open: number } | { readonly type: 'stats'; readonly stats: ProcessStats };
+
+export type ServerReply = { readonly type: 'listening'; readonly port: number } | { readonly type: 'stats'; readonly stats: ProcessStats };
+
+export function ownStats(gc: boolean): ProcessStats {
+  if (gc) (globalThis as { gc?: () => void }).gc?.();
+  const cpu = process.cpuUsage();
+  const memory = process.memoryUsage();
+  return { cpuMicros: cpu.user + cpu.system, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed };
+}
