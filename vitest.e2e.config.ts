@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// End-to-end: real grpcurl (and later, clients in other languages) against a live server.
+// End-to-end: real grpcurl against a live server, and buf breaking against the committed contract.
 export default defineConfig({
   test: {
     include: ['test/e2e/**/*.test.ts'],
