@@ -1,7 +1,7 @@
 /**
  * The load generator: a process of its own, so the server under test keeps a core to itself. It runs
  * the jobs the driver sends over IPC with the project's own client pieces (generated stub, token-file
- * call credentials) and replies with counts, its own CPU time and latency samples.
+ * call credentials) and replies with counts and its own CPU time.
  */
 import { type CallOptions, type ClientReadableStream, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { silentLogger } from '../src/common/logger.js';
@@ -57,7 +57,7 @@ function caller(target: string, auth: Auth, channel = 0): Caller {
 async function run(job: LoadJob): Promise<LoadResult> {
   const cpuBefore = ownStats(false).cpuMicros;
   const started = performance.now();
-  const outcome = { completed: 0, failed: 0, firstError: undefined as string | undefined, latenciesMs: [] as number[] };
+  const outcome = { completed: 0, failed: 0, firstError: undefined as string | undefined };
   const fail = (error: ServiceError | Error): void => {
     outcome.failed += 1;
     outcome.firstError ??= error.message;
@@ -68,45 +68,13 @@ async function run(job: LoadJob): Promise<LoadResult> {
       case 'unary': {
         const c = caller(job.target, job.auth);
         callers.push(c);
-        const deadline = started + job.durationMs;
-        const loop = async (): Promise<void> => {
-          while (performance.now() < deadline) {
-            await unary(c, job.method).then(() => void (outcome.completed += 1), fail);
-          }
-        };
-        await Promise.all(Array.from({ length: job.concurrency }, loop));
-        break;
-      }
-      case 'rate': {
-        const c = caller(job.target, job.auth);
-        callers.push(c);
-        const total = Math.round((job.perSecond * job.durationMs) / 1000);
-        const pending: Promise<void>[] = [];
-        for (let i = 0; i < total; i += 1) {
-          const scheduled = started + (i * 1000) / job.perSecond;
-          const wait = scheduled - performance.now();
-          if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-          // Latency counts from the scheduled start, so a stalled generator cannot hide queueing (no coordinated omission).
-          pending.push(
-            unary(c, job.method).then(() => {
-              outcome.completed += 1;
-              outcome.latenciesMs.push(performance.now() - scheduled);
-            }, fail),
-          );
-        }
-        await Promise.all(pending);
+        await closedLoop(job.concurrency, started + job.durationMs, () => unary(c, job.method).then(() => void (outcome.completed += 1), fail));
         break;
       }
       case 'stream': {
         const c = caller(job.target, job.auth);
         callers.push(c);
-        const deadline = started + job.durationMs;
-        const loop = async (): Promise<void> => {
-          while (performance.now() < deadline) {
-            await stream(c, job.messages, 0, () => void (outcome.completed += 1)).catch(fail);
-          }
-        };
-        await Promise.all(Array.from({ length: job.concurrency }, loop));
+        await closedLoop(job.concurrency, started + job.durationMs, () => stream(c, job.messages, 0, () => void (outcome.completed += 1)).catch(fail));
         break;
       }
       case 'hold-streams': {
@@ -150,6 +118,14 @@ async function run(job: LoadJob): Promise<LoadResult> {
     for (const c of callers) c.client.close();
   }
   return { ...outcome, elapsedMs: performance.now() - started, cpuMicros: ownStats(false).cpuMicros - cpuBefore };
+}
+
+/** `concurrency` loops, each starting the next operation when its last one ends, until the deadline. */
+async function closedLoop(concurrency: number, deadline: number, once: () => Promise<void>): Promise<void> {
+  const loop = async (): Promise<void> => {
+    while (performance.now() < deadline) await once();
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
 }
 
 function unary(c: Caller, method: 'publicHello' | 'privateHello'): Promise<void> {

@@ -87,9 +87,9 @@ const header = (token: string): Auth => ({ kind: 'header', token });
 const HELLO = 'wid.demo.v1.HelloService';
 
 /** One ghz run against a server, with the server's CPU time per call; fails unless every call succeeded. */
-async function ghzSample(ctx: Context, server: ServerProcess, method: 'PublicHello' | 'PrivateHello', total: number, rps?: number): Promise<GhzResult & { serverCpuPerCall: number }> {
+async function ghzSample(ctx: Context, server: ServerProcess, method: 'PublicHello' | 'PrivateHello', total: number, rps?: number, sendToken = method === 'PrivateHello'): Promise<GhzResult & { serverCpuPerCall: number }> {
   const before = await server.stats();
-  const result = await runGhz({ ghz: ctx.ghz, protoset: ctx.fixture.protoset, target: server.target, call: `${HELLO}.${method}`, token: method === 'PrivateHello' ? ctx.fixture.token : undefined, concurrency: ctx.settings.concurrency, total, ...(rps === undefined ? {} : { rps }) });
+  const result = await runGhz({ ghz: ctx.ghz, protoset: ctx.fixture.protoset, target: server.target, call: `${HELLO}.${method}`, token: sendToken ? ctx.fixture.token : undefined, concurrency: ctx.settings.concurrency, total, ...(rps === undefined ? {} : { rps }) });
   const after = await server.stats();
   if (result.ok !== result.count) throw new Error(`${method} on ${server.name} server: ${result.count - result.ok} of ${result.count} calls failed, first: ${result.firstError}`);
   return { ...result, serverCpuPerCall: (after.cpuMicros - before.cpuMicros) / result.count };
@@ -101,19 +101,24 @@ export async function unaryPrivateVsPublic(ctx: Context): Promise<Finding> {
   const warm = await ghzSample(ctx, server, 'PublicHello', 2_000);
   await ghzSample(ctx, server, 'PrivateHello', 2_000);
   const total = Math.max(500, Math.round((warm.perSecond * settings.roundMs) / 1000));
-  const sample = async (method: 'PublicHello' | 'PrivateHello'): Promise<Sample> => {
-    const r = await ghzSample(ctx, server, method, total);
+  const sample = async (method: 'PublicHello' | 'PrivateHello', sendToken = method === 'PrivateHello'): Promise<Sample> => {
+    const r = await ghzSample(ctx, server, method, total, undefined, sendToken);
     return { perSecond: r.perSecond, serverCpuPerCall: r.serverCpuPerCall, clientCpuPerCall: Number.NaN, calls: r.count };
   };
   const { a: priv, b: pub } = await paired(ctx, 'private vs public', () => sample('PrivateHello'), () => sample('PublicHello'));
+  // Public calls that carry the same token header: what moving 1 KB of token costs HTTP/2 and grpc-js, apart from verifying it.
+  const { a: priv2, b: pubWithToken } = await paired(ctx, 'private vs public carrying the token', () => sample('PrivateHello'), () => sample('PublicHello', true));
+  const library = pairedRatios(perSecond(priv2), perSecond(pubWithToken));
   ctx.publicPerSecond = median(perSecond(pub));
   return {
     id: 1,
     title: `Unary calls/s, private (token verified, cache warm) vs public, same server saturated by ghz (${settings.concurrency} concurrent calls, one connection)`,
-    result: `private ${formatNumber(median(perSecond(priv)))}/s, public ${formatNumber(median(perSecond(pub)))}/s; server CPU per call ${cpu(priv, 'serverCpuPerCall')} vs ${cpu(pub, 'serverCpuPerCall')}`,
+    result:
+      `private ${formatNumber(median(perSecond(priv)))}/s, public ${formatNumber(median(perSecond(pub)))}/s; server CPU per call ${cpu(priv, 'serverCpuPerCall')} vs ${cpu(pub, 'serverCpuPerCall')}. ` +
+      `Against public calls carrying the same token header (transport cost equal): ratio ${formatNumber(library.median, 3)} (${formatNumber(library.min, 3)}–${formatNumber(library.max, 3)}), server CPU ${cpu(priv2, 'serverCpuPerCall')} vs ${cpu(pubWithToken, 'serverCpuPerCall')}`,
     ratio: pairedRatios(perSecond(priv), perSecond(pub)),
     goal: 0.97,
-    data: { concurrency: settings.concurrency, callsPerRound: total, private: priv, public: pub },
+    data: { concurrency: settings.concurrency, callsPerRound: total, private: priv, public: pub, privateAgain: priv2, publicWithToken: pubWithToken, privateVsPublicWithToken: library },
   };
 }
 

@@ -21,8 +21,6 @@ export type Auth =
 export type LoadJob =
   /** Closed loop: `concurrency` calls always in flight for `durationMs`. */
   | { readonly kind: 'unary'; readonly target: string; readonly method: 'publicHello' | 'privateHello'; readonly auth: Auth; readonly concurrency: number; readonly durationMs: number }
-  /** Open loop: calls started at a fixed rate, latency measured from the scheduled start. */
-  | { readonly kind: 'rate'; readonly target: string; readonly method: 'publicHello' | 'privateHello'; readonly auth: Auth; readonly perSecond: number; readonly durationMs: number }
   /** Streams of `messages` each, `concurrency` at a time, for `durationMs`. */
   | { readonly kind: 'stream'; readonly target: string; readonly auth: Auth; readonly concurrency: number; readonly messages: number; readonly durationMs: number }
   /** Opens `streams` slow streams over `connections` connections and keeps them open until `release`. */
@@ -38,8 +36,6 @@ export interface LoadResult {
   readonly elapsedMs: number;
   /** CPU the load generator spent on the job, µs. */
   readonly cpuMicros: number;
-  /** Per-call latency samples in ms (rate jobs only). */
-  readonly latenciesMs: readonly number[];
 }
 
 export type LoadReply = { readonly type: 'result'; readonly result: LoadResult } | { readonly type: 'holding'; readonly open: number } | { readonly type: 'stats'; readonly stats: ProcessStats };
