@@ -6,14 +6,14 @@
  */
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Context, coldVerification, FULL, latencyAtFixedRate, memory, QUICK, streamPrivateVsPublic, tokenFileVsHeader, unaryPrivateVsPublic } from './scenarios.js';
+import { admissionCost, type Context, coldVerification, FULL, latencyAtFixedRate, memory, QUICK, streamPrivateVsPublic, tokenFileVsHeader, unaryPrivateVsPublic } from './scenarios.js';
 import { createFixture } from './support/fixture.js';
 import { findGhz } from './support/ghz.js';
 import { startLoadGenerator, startServerProcess } from './support/processes.js';
 import { type Finding, machine, type Report, toMarkdown, writeReport } from './support/report.js';
 
 const BENCHMARKS: readonly { readonly id: number; readonly name: string; readonly run: (ctx: Context) => Promise<Finding | Finding[]> }[] = [
-  { id: 1, name: 'unary private vs public', run: unaryPrivateVsPublic },
+  { id: 1, name: 'unary private vs public, and the admission cost in-process', run: async (ctx) => [await unaryPrivateVsPublic(ctx), await admissionCost(ctx)] },
   { id: 2, name: 'cold verification vs crypto.verify', run: coldVerification },
   { id: 3, name: 'token-file credentials vs fixed header', run: tokenFileVsHeader },
   { id: 4, name: 'stream messages private vs public', run: streamPrivateVsPublic },

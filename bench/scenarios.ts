@@ -4,8 +4,8 @@ import type { LoadGenerator, ServerProcess } from './support/processes.js';
 import { runWorker, startServerProcess } from './support/processes.js';
 import type { Auth, LoadJob, LoadResult } from './support/protocol.js';
 import type { Finding } from './support/report.js';
-import { formatNumber, median, pairedRatios } from './support/stats.js';
-import type { CacheMemoryResult, ColdResult } from './verify-worker.js';
+import { formatNumber, median, pairedRatios, spread } from './support/stats.js';
+import type { AdmissionResult, CacheMemoryResult, ColdResult } from './verify-worker.js';
 
 export interface Settings {
   readonly rounds: number;
@@ -17,10 +17,11 @@ export interface Settings {
   readonly cacheSizes: readonly number[];
   readonly heldStreams: number;
   readonly streamMessages: number;
+  readonly admissionCalls: number;
 }
 
-export const FULL: Settings = { rounds: 7, roundMs: 2_000, warmupMs: 1_000, concurrency: 32, coldTokens: 3_000, cacheTokens: 100_000, cacheSizes: [10_000, 100_000], heldStreams: 1_000, streamMessages: 500 };
-export const QUICK: Settings = { rounds: 2, roundMs: 300, warmupMs: 200, concurrency: 8, coldTokens: 200, cacheTokens: 2_000, cacheSizes: [1_000], heldStreams: 100, streamMessages: 100 };
+export const FULL: Settings = { rounds: 7, roundMs: 2_000, warmupMs: 1_000, concurrency: 32, coldTokens: 3_000, cacheTokens: 100_000, cacheSizes: [10_000, 100_000], heldStreams: 1_000, streamMessages: 500, admissionCalls: 200_000 };
+export const QUICK: Settings = { rounds: 2, roundMs: 300, warmupMs: 200, concurrency: 8, coldTokens: 200, cacheTokens: 2_000, cacheSizes: [1_000], heldStreams: 100, streamMessages: 100, admissionCalls: 20_000 };
 
 export interface Context {
   readonly settings: Settings;
@@ -37,6 +38,8 @@ export interface Context {
   progress(line: string): void;
   /** Public unary calls per second measured by scenario 1, for the fixed-rate latency run. */
   publicPerSecond?: number;
+  /** Server CPU µs per public unary call measured by scenario 1. */
+  publicServerCpuPerCall?: number;
 }
 
 interface Sample {
@@ -110,8 +113,9 @@ export async function unaryPrivateVsPublic(ctx: Context): Promise<Finding> {
   const { a: priv2, b: pubWithToken } = await paired(ctx, 'private vs public carrying the token', () => sample('PrivateHello'), () => sample('PublicHello', true));
   const library = pairedRatios(perSecond(priv2), perSecond(pubWithToken));
   ctx.publicPerSecond = median(perSecond(pub));
+  ctx.publicServerCpuPerCall = median(pub.map((p) => p.serverCpuPerCall));
   return {
-    id: 1,
+    id: '1',
     title: `Unary calls/s, private (token verified, cache warm) vs public, same server saturated by ghz (${settings.concurrency} concurrent calls, one connection)`,
     result:
       `private ${formatNumber(median(perSecond(priv)))}/s, public ${formatNumber(median(perSecond(pub)))}/s; server CPU per call ${cpu(priv, 'serverCpuPerCall')} vs ${cpu(pub, 'serverCpuPerCall')}. ` +
@@ -122,11 +126,26 @@ export async function unaryPrivateVsPublic(ctx: Context): Promise<Finding> {
   };
 }
 
+/** The library's own work per cached call, timed in-process where the machine's noise barely reaches it. */
+export async function admissionCost(ctx: Context): Promise<Finding> {
+  const { settings } = ctx;
+  const result = await runWorker<AdmissionResult>({ mode: 'admission', count: String(settings.admissionCalls), rounds: String(settings.rounds) }, 120_000);
+  const micros = spread(result.microsPerCall);
+  const publicCall = ctx.publicServerCpuPerCall;
+  const share = publicCall === undefined ? '' : `: ${formatNumber((100 * micros.median) / publicCall, 1)} % of the server CPU of a public call (${formatNumber(publicCall, 1)} µs in #1), so a server-bound private/public ratio of ${formatNumber(publicCall / (publicCall + micros.median), 3)}`;
+  return {
+    id: '1b',
+    title: 'Admission of a call whose token is cached (bearer parse, SHA-256 lookup, identity hand-over), in-process',
+    result: `${formatNumber(micros.median, 2)} µs per call (${formatNumber(micros.min, 2)}–${formatNumber(micros.max, 2)})${share}`,
+    data: { ...result },
+  };
+}
+
 export async function coldVerification(ctx: Context): Promise<Finding> {
   const { settings } = ctx;
   const result = await runWorker<ColdResult>({ mode: 'cold', count: String(settings.coldTokens), rounds: String(settings.rounds) }, 600_000);
   return {
-    id: 2,
+    id: '2',
     title: `Cold verification (${formatNumber(result.tokens)} distinct RS256 tokens, empty cache) vs bare \`crypto.verify\`, same key`,
     result: `verifier ${formatNumber(median(result.verifierPerSecond))}/s, bare verify ${formatNumber(median(result.rawPerSecond))}/s`,
     ratio: pairedRatios(result.verifierPerSecond, result.rawPerSecond),
@@ -146,7 +165,7 @@ export async function tokenFileVsHeader(ctx: Context): Promise<Finding> {
   );
   const fileVsMemory = pairedRatios(perSecond(file2), perSecond(memory));
   return {
-    id: 3,
+    id: '3',
     title: 'Client: token-file call credentials (one `stat` per call) vs a fixed metadata header, Node.js client',
     result:
       `token file ${formatNumber(median(perSecond(file)))}/s, fixed header ${formatNumber(median(perSecond(fixed)))}/s; client CPU per call ${cpu(file, 'clientCpuPerCall')} vs ${cpu(fixed, 'clientCpuPerCall')}. ` +
@@ -167,9 +186,9 @@ export async function streamPrivateVsPublic(ctx: Context): Promise<Finding> {
     (ms) => measure(ctx, openServer, job(openServer.target, { kind: 'none' }, ms), 'unauthenticated StreamHello'),
   );
   return {
-    id: 4,
+    id: '4',
     title: `Server-streaming messages/s (${settings.streamMessages} per stream, 4 streams at a time), private vs unauthenticated (same handler, no token)`,
-    result: `private ${formatNumber(median(perSecond(priv)))}/s, unauthenticated ${formatNumber(median(perSecond(pub)))}/s`,
+    result: `private ${formatNumber(median(perSecond(priv)))}/s, unauthenticated ${formatNumber(median(perSecond(pub)))}/s; server CPU per message ${cpu(priv, 'serverCpuPerCall')} vs ${cpu(pub, 'serverCpuPerCall')}`,
     ratio: pairedRatios(perSecond(priv), perSecond(pub)),
     goal: 0.97,
     data: { private: priv.map(strip), public: pub.map(strip) },
@@ -193,7 +212,7 @@ export async function latencyAtFixedRate(ctx: Context): Promise<Finding> {
   }
   const q = (results: GhzResult[], key: 'p50Ms' | 'p99Ms'): string => `${formatNumber(median(results.map((r) => r[key])), 2)} ms`;
   return {
-    id: 5,
+    id: '5',
     title: `Private unary latency at a fixed ${formatNumber(rate)} calls/s (half of public saturation, ghz), with and without the token cache`,
     result: `cache on: p50 ${q(cached, 'p50Ms')}, p99 ${q(cached, 'p99Ms')}; cache off: p50 ${q(uncached, 'p50Ms')}, p99 ${q(uncached, 'p99Ms')} (medians of ${settings.rounds} rounds of ${formatNumber(total)} calls)`,
     data: { rate, callsPerRound: total, cacheOn: cached, cacheOff: uncached },
@@ -226,13 +245,13 @@ async function memoryOn(ctx: Context, server: ServerProcess): Promise<Finding[]>
   const runs = cache.runs.map((run) => `size ${formatNumber(run.cacheSize)}: ${formatNumber(run.entries)} entries, heap +${mib(run.heapBytes)} (${formatNumber(run.heapBytes / Math.max(1, run.entries))} B/entry), RSS +${mib(run.rssBytes)}`);
   return [
     {
-      id: 6,
+      id: '6a',
       title: `Server memory with ${formatNumber(held.open)} concurrent open private streams`,
       result: `RSS ${mib(before.rssBytes)} idle, ${mib(during.rssBytes)} with the streams open (heap +${formatNumber(perStream / 1024, 1)} KiB per stream), ${mib(after.rssBytes)} after they end`,
       data: { streams: held.open, before, during, after },
     },
     {
-      id: 7,
+      id: '6b',
       title: `Verified-token cache memory after ${formatNumber(cache.tokens)} distinct tokens`,
       result: runs.join('; '),
       data: { ...cache },

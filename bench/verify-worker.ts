@@ -1,10 +1,13 @@
 /**
  * In-process measurements, each in a fresh process: BENCH_MODE=cold compares the verifier on distinct
- * tokens with bare `crypto.verify` on the same key; BENCH_MODE=cache-memory fills verified-token caches
- * with distinct tokens and reports the memory they hold.
+ * tokens with bare `crypto.verify` on the same key; BENCH_MODE=admission times what the interceptor does
+ * for a call whose token is cached; BENCH_MODE=cache-memory fills verified-token caches with distinct
+ * tokens and reports the memory they hold.
  */
+import { Metadata } from '@grpc/grpc-js';
 import { createPublicKey, verify } from 'node:crypto';
-import { createVerifier, staticJwks } from '../src/server/auth/index.js';
+import { bindIdentity } from '../src/server/auth/call-identity.js';
+import { createVerifier, extractBearer, staticJwks } from '../src/server/auth/index.js';
 import { AUDIENCE, createFixture, ISSUER } from './support/fixture.js';
 import { ownStats } from './support/protocol.js';
 
@@ -17,6 +20,12 @@ export interface ColdResult {
   readonly tokens: number;
   readonly rawPerSecond: number[];
   readonly verifierPerSecond: number[];
+}
+
+export interface AdmissionResult {
+  readonly calls: number;
+  /** µs per admission, one figure per round. */
+  readonly microsPerCall: number[];
 }
 
 export interface CacheMemoryResult {
@@ -62,6 +71,32 @@ async function cold(): Promise<ColdResult> {
   return result;
 }
 
+/** The interceptor's work for a call with a cached token: take the header, look it up, hand over the identity. */
+async function admission(): Promise<AdmissionResult> {
+  const fixture = createFixture('RS256');
+  const verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: staticJwks({ keys: [fixture.key.publicJwk] }) });
+  await verifier.verify(fixture.token);
+  const header = `Bearer ${fixture.token}`;
+  const result: AdmissionResult = { calls: count, microsPerCall: [] };
+  for (let round = 0; round <= rounds; round += 1) {
+    const calls = Array.from({ length: count }, () => {
+      const metadata = new Metadata();
+      metadata.set('authorization', header);
+      return metadata;
+    });
+    const started = performance.now();
+    for (const metadata of calls) {
+      const identity = verifier.cached(extractBearer(metadata));
+      if (identity === undefined) throw new Error('token not cached');
+      metadata.remove('authorization');
+      bindIdentity(metadata, identity);
+    }
+    // Round 0 warms up.
+    if (round > 0) result.microsPerCall.push(((performance.now() - started) * 1000) / count);
+  }
+  return result;
+}
+
 async function cacheMemory(): Promise<CacheMemoryResult> {
   // ES256 signs fast, so many distinct tokens are cheap to make; cache entries do not depend on the algorithm.
   const fixture = createFixture('ES256');
@@ -84,8 +119,9 @@ async function cacheMemory(): Promise<CacheMemoryResult> {
   return result;
 }
 
-const work = mode === 'cold' ? cold() : mode === 'cache-memory' ? cacheMemory() : Promise.reject(new Error(`BENCH_MODE ${mode} is not cold or cache-memory`));
-work.then(
+const modes: Record<string, () => Promise<unknown>> = { cold, admission, 'cache-memory': cacheMemory };
+const work = modes[mode ?? ''] ?? (() => Promise.reject(new Error(`BENCH_MODE ${mode} is not one of ${Object.keys(modes).join(', ')}`)));
+work().then(
   (result) => process.send?.({ type: 'done', result }),
   (error: unknown) => {
     console.error(error);

@@ -5,7 +5,8 @@ import { formatNumber, type Spread } from './stats.js';
 
 /** One benchmark's outcome: what was measured, the figures, and (for ratio benchmarks) the goal. */
 export interface Finding {
-  readonly id: number;
+  /** The benchmark's number in the suite (a letter for a second finding of one benchmark). */
+  readonly id: string;
   readonly title: string;
   /** Markdown: the figures behind the result. */
   readonly result: string;

@@ -13,7 +13,7 @@ export function extractBearer(metadata: Metadata, maxTokenBytes = DEFAULT_MAX_TO
   if (typeof value !== 'string') throw new AuthError('not_bearer', 'authorization value is binary');
   if (value.length > maxTokenBytes + 7) throw new AuthError('token_too_large', `authorization value of ${value.length} bytes`);
   // "Bearer" (any case), one or more spaces, the token, optional trailing spaces: RFC 6750 with lenient spacing.
-  if (value.length < 8 || value.slice(0, 7).toLowerCase() !== 'bearer ') throw new AuthError('not_bearer', 'authorization is not "Bearer <token>"');
+  if (!startsWithBearer(value)) throw new AuthError('not_bearer', 'authorization is not "Bearer <token>"');
   let start = 7;
   while (value.charCodeAt(start) === 32) start += 1;
   let end = value.length;
@@ -21,4 +21,16 @@ export function extractBearer(metadata: Metadata, maxTokenBytes = DEFAULT_MAX_TO
   const token = value.slice(start, end);
   if (token.length === 0 || token.includes(' ')) throw new AuthError('not_bearer', 'authorization is not "Bearer <token>"');
   return token;
+}
+
+const BEARER = 'bearer ';
+
+/** `value` starts with "Bearer " in any letter case (compared without allocating). */
+function startsWithBearer(value: string): boolean {
+  if (value.length < 8) return false;
+  for (let i = 0; i < 6; i += 1) {
+    // ASCII letters: setting bit 0x20 lower-cases them.
+    if ((value.charCodeAt(i) | 0x20) !== BEARER.charCodeAt(i)) return false;
+  }
+  return value.charCodeAt(6) === 32;
 }
