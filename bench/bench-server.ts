@@ -2,9 +2,11 @@
  * The server under test: the library's interceptor in front of the reference service, on loopback,
  * keys from a JWKS file. BENCH_PUBLIC=all replaces authentication with an interceptor that hands every
  * call one fixed identity without looking at any token: the no-authentication baseline, running the
- * very same handlers. Started by the driver with IPC; answers `stats` with its CPU time and memory.
+ * very same handlers. BENCH_TLS_CERT/BENCH_TLS_KEY serve TLS. Started by the driver with IPC; answers
+ * `stats` with its CPU time and memory.
  */
 import { type ServerInterceptor, Server, ServerCredentials, ServerInterceptingCall } from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
 import { silentLogger } from '../src/common/logger.js';
 import { HelloServiceService } from '../src/gen/wid/demo/v1/hello.js';
 import { bindIdentity } from '../src/server/auth/call-identity.js';
@@ -24,7 +26,9 @@ const server = new Server({ interceptors: [interceptor], 'grpc.max_concurrent_st
 server.addService(HelloServiceService, helloService);
 
 const send = (reply: ServerReply): void => void process.send?.(reply);
-server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => {
+const tls = process.env.BENCH_TLS_CERT && process.env.BENCH_TLS_KEY ? { cert_chain: readFileSync(process.env.BENCH_TLS_CERT), private_key: readFileSync(process.env.BENCH_TLS_KEY) } : undefined;
+const serverCredentials = tls === undefined ? ServerCredentials.createInsecure() : ServerCredentials.createSsl(null, [tls]);
+server.bindAsync('127.0.0.1:0', serverCredentials, (error, port) => {
   if (error) throw error;
   send({ type: 'listening', port });
 });

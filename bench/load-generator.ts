@@ -4,8 +4,10 @@
  * call credentials) and replies with counts and its own CPU time.
  */
 import { type CallOptions, type ClientReadableStream, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
 import { silentLogger } from '../src/common/logger.js';
 import { tokenCallCredentials, tokenFileCallCredentials } from '../src/client/call-credentials.js';
+import { channelCredentials as withCallCredentials, perCallOptions } from '../src/client/channel-credentials.js';
 import { HelloServiceClient } from '../src/gen/wid/demo/v1/hello.js';
 import { type Auth, type LoadJob, type LoadReply, type LoadRequest, type LoadResult, ownStats } from './support/protocol.js';
 
@@ -27,31 +29,33 @@ interface Caller {
   options: Partial<CallOptions>;
 }
 
-function caller(target: string, auth: Auth, channel = 0): Caller {
+/**
+ * A client for one job. With `caFile` the channel is TLS and call credentials ride in it (the production
+ * setup); without, the channel is plaintext and call credentials go per call (grpc-js allows no other way).
+ */
+function caller(target: string, auth: Auth, caFile: string | undefined, channel = 0): Caller {
+  const callCredentials =
+    auth.kind === 'fixed-credentials'
+      ? tokenCallCredentials({ token: () => Promise.resolve(auth.token) }, { logger: silentLogger })
+      : auth.kind === 'token-file'
+        ? tokenFileCallCredentials(auth.path, { logger: silentLogger })
+        : undefined;
+  const transport = { plaintext: caFile === undefined, ...(caFile === undefined ? {} : { caFile }) };
+  const channelCredentials = callCredentials === undefined ? (caFile === undefined ? credentials.createInsecure() : credentials.createSsl(readFileSync(caFile))) : withCallCredentials(callCredentials, transport);
   // A distinct channel option gives each connection of a hold-streams job its own subchannel.
-  const client = new HelloServiceClient(target, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'wid.bench.channel': channel });
-  switch (auth.kind) {
-    case 'none':
-      return { client, metadata: () => new Metadata(), options: {} };
-    case 'header': {
-      const value = `Bearer ${auth.token}`;
-      return {
-        client,
-        metadata: () => {
-          const metadata = new Metadata();
-          metadata.set('authorization', value);
-          return metadata;
-        },
-        options: {},
-      };
-    }
-    case 'fixed-credentials': {
-      const token = auth.token;
-      return { client, metadata: () => new Metadata(), options: { credentials: tokenCallCredentials({ token: () => Promise.resolve(token) }, { logger: silentLogger }) } };
-    }
-    case 'token-file':
-      return { client, metadata: () => new Metadata(), options: { credentials: tokenFileCallCredentials(auth.path, { logger: silentLogger }) } };
-  }
+  const client = new HelloServiceClient(target, channelCredentials, { 'grpc.use_local_subchannel_pool': 1, 'wid.bench.channel': channel });
+  const options = callCredentials === undefined ? {} : perCallOptions(callCredentials, transport);
+  if (auth.kind !== 'header') return { client, metadata: () => new Metadata(), options };
+  const value = `Bearer ${auth.token}`;
+  return {
+    client,
+    metadata: () => {
+      const metadata = new Metadata();
+      metadata.set('authorization', value);
+      return metadata;
+    },
+    options,
+  };
 }
 
 async function run(job: LoadJob): Promise<LoadResult> {
@@ -66,19 +70,19 @@ async function run(job: LoadJob): Promise<LoadResult> {
   try {
     switch (job.kind) {
       case 'unary': {
-        const c = caller(job.target, job.auth);
+        const c = caller(job.target, job.auth, job.caFile);
         callers.push(c);
         await closedLoop(job.concurrency, started + job.durationMs, () => unary(c, job.method).then(() => void (outcome.completed += 1), fail));
         break;
       }
       case 'stream': {
-        const c = caller(job.target, job.auth);
+        const c = caller(job.target, job.auth, job.caFile);
         callers.push(c);
         await closedLoop(job.concurrency, started + job.durationMs, () => stream(c, job.messages, 0, () => void (outcome.completed += 1)).catch(fail));
         break;
       }
       case 'hold-streams': {
-        for (let i = 0; i < job.connections; i += 1) callers.push(caller(job.target, job.auth, i));
+        for (let i = 0; i < job.connections; i += 1) callers.push(caller(job.target, job.auth, job.caFile, i));
         const calls: ClientReadableStream<unknown>[] = [];
         let released = false;
         let open = 0;

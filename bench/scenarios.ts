@@ -1,3 +1,4 @@
+import { makeTestPki } from '../test/support/tls.js';
 import type { Fixture } from './support/fixture.js';
 import { type GhzResult, runGhz } from './support/ghz.js';
 import type { LoadGenerator, ServerProcess } from './support/processes.js';
@@ -155,8 +156,20 @@ export async function coldVerification(ctx: Context): Promise<Finding> {
 }
 
 export async function tokenFileVsHeader(ctx: Context): Promise<Finding> {
-  const { server, fixture, settings } = ctx;
-  const job = (auth: Auth, durationMs: number): LoadJob => ({ kind: 'unary', target: server.target, method: 'privateHello', auth, concurrency: settings.concurrency, durationMs });
+  const { fixture } = ctx;
+  // Over TLS with the credentials in the channel, as a client runs in production.
+  const pki = await makeTestPki(fixture.dir);
+  const server = await startServerProcess(fixture, { name: 'tls', tls: { certFile: pki.certFile, keyFile: pki.keyFile } });
+  try {
+    return await tokenFileVsHeaderOn(ctx, server, pki.caFile);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function tokenFileVsHeaderOn(ctx: Context, server: ServerProcess, caFile: string): Promise<Finding> {
+  const { fixture, settings } = ctx;
+  const job = (auth: Auth, durationMs: number): LoadJob => ({ kind: 'unary', target: server.target, caFile, method: 'privateHello', auth, concurrency: settings.concurrency, durationMs });
   const tokenFile = (ms: number): Promise<Sample> => measure(ctx, server, job({ kind: 'token-file', path: fixture.tokenFile }, ms), 'token-file credentials');
   const { a: file, b: fixed } = await paired(ctx, 'token file vs fixed header', tokenFile, (ms) => measure(ctx, server, job(header(fixture.token), ms), 'fixed header'));
   // The same comparison against call credentials that hold the token in memory: what the file read itself costs.
@@ -166,7 +179,7 @@ export async function tokenFileVsHeader(ctx: Context): Promise<Finding> {
   const fileVsMemory = pairedRatios(perSecond(file2), perSecond(memory));
   return {
     id: '3',
-    title: 'Client: token-file call credentials (one `stat` per call) vs a fixed metadata header, Node.js client',
+    title: 'Client over TLS: token-file call credentials in the channel (one `stat` per call) vs a fixed metadata header, Node.js client',
     result:
       `token file ${formatNumber(median(perSecond(file)))}/s, fixed header ${formatNumber(median(perSecond(fixed)))}/s; client CPU per call ${cpu(file, 'clientCpuPerCall')} vs ${cpu(fixed, 'clientCpuPerCall')}. ` +
       `Against call credentials holding the token in memory: ratio ${formatNumber(fileVsMemory.median, 3)} (${formatNumber(fileVsMemory.min, 3)}–${formatNumber(fileVsMemory.max, 3)}), client CPU ${cpu(file2, 'clientCpuPerCall')} vs ${cpu(memory, 'clientCpuPerCall')}`,

@@ -43,7 +43,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export type ServerVariant = { readonly name: string; readonly allPublic?: boolean; readonly cacheSize?: number };
+export type ServerVariant = { readonly name: string; readonly allPublic?: boolean; readonly cacheSize?: number; readonly tls?: { readonly certFile: string; readonly keyFile: string } };
 
 /** Starts bench-server.js in its own process and waits until it listens. */
 export async function startServerProcess(fixture: Fixture, variant: ServerVariant): Promise<ServerProcess> {
@@ -53,6 +53,8 @@ export async function startServerProcess(fixture: Fixture, variant: ServerVarian
     BENCH_JWKS_FILE: fixture.jwksFile,
     BENCH_PUBLIC: variant.allPublic ? 'all' : '',
     BENCH_CACHE_SIZE: String(variant.cacheSize ?? 10_000),
+    BENCH_TLS_CERT: variant.tls?.certFile ?? '',
+    BENCH_TLS_KEY: variant.tls?.keyFile ?? '',
   });
   const { port } = await nextMessage<ServerReply, 'listening'>(child, 'listening', 20_000);
   return {

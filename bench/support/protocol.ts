@@ -18,13 +18,19 @@ export type Auth =
   /** The library's token-file call credentials. */
   | { readonly kind: 'token-file'; readonly path: string };
 
+/** Where a job connects: `caFile` makes it TLS (the server must have been started with a certificate). */
+interface Target {
+  readonly target: string;
+  readonly caFile?: string;
+}
+
 export type LoadJob =
   /** Closed loop: `concurrency` calls always in flight for `durationMs`. */
-  | { readonly kind: 'unary'; readonly target: string; readonly method: 'publicHello' | 'privateHello'; readonly auth: Auth; readonly concurrency: number; readonly durationMs: number }
+  | (Target & { readonly kind: 'unary'; readonly method: 'publicHello' | 'privateHello'; readonly auth: Auth; readonly concurrency: number; readonly durationMs: number })
   /** Streams of `messages` each, `concurrency` at a time, for `durationMs`. */
-  | { readonly kind: 'stream'; readonly target: string; readonly auth: Auth; readonly concurrency: number; readonly messages: number; readonly durationMs: number }
+  | (Target & { readonly kind: 'stream'; readonly auth: Auth; readonly concurrency: number; readonly messages: number; readonly durationMs: number })
   /** Opens `streams` slow streams over `connections` connections and keeps them open until `release`. */
-  | { readonly kind: 'hold-streams'; readonly target: string; readonly auth: Auth; readonly streams: number; readonly connections: number };
+  | (Target & { readonly kind: 'hold-streams'; readonly auth: Auth; readonly streams: number; readonly connections: number });
 
 export type LoadRequest = { readonly type: 'run'; readonly job: LoadJob } | { readonly type: 'release' } | StatsRequest;
 
