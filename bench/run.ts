@@ -47,12 +47,8 @@ async function main(): Promise<void> {
   const ghz = await findGhz();
   const fixture = createFixture();
   const load = startLoadGenerator();
-  const [server, openServer, uncachedServer] = await Promise.all([
-    startServerProcess(fixture, { name: 'default' }),
-    startServerProcess(fixture, { name: 'all public', allPublic: true }),
-    startServerProcess(fixture, { name: 'cache off', cacheSize: 0 }),
-  ]);
-  const ctx: Context = { settings, fixture, load, ghz, server, openServer, uncachedServer, progress: (line) => log(`      ${line}`) };
+  const [server, uncachedServer] = await Promise.all([startServerProcess(fixture, { name: 'default' }), startServerProcess(fixture, { name: 'cache off', cacheSize: 0 })]);
+  const ctx: Context = { settings, fixture, load, ghz, server, uncachedServer, progress: (line) => log(`      ${line}`) };
   const report: Report = { startedAt: new Date(started).toISOString(), mode: quick ? 'quick' : 'full', machine: machine(), findings: [] };
   try {
     for (const [index, benchmark] of selected.entries()) {
@@ -61,7 +57,7 @@ async function main(): Promise<void> {
       report.findings.push(...(Array.isArray(findings) ? findings : [findings]));
     }
   } finally {
-    await Promise.all([load.stop(), server.stop(), openServer.stop(), uncachedServer.stop()]);
+    await Promise.all([load.stop(), server.stop(), uncachedServer.stop()]);
     rmSync(fixture.dir, { recursive: true, force: true });
   }
   // Only a full run of every benchmark becomes `latest`, the figures the README quotes.
