@@ -153,7 +153,7 @@ export async function coldVerification(ctx: Context): Promise<Finding> {
   };
 }
 
-export async function tokenFileVsHeader(ctx: Context): Promise<Finding> {
+export async function tokenFileVsHeader(ctx: Context): Promise<Finding[]> {
   const { fixture } = ctx;
   // Over TLS with the credentials in the channel, as a client runs in production.
   const pki = await makeTestPki(fixture.dir);
@@ -165,7 +165,7 @@ export async function tokenFileVsHeader(ctx: Context): Promise<Finding> {
   }
 }
 
-async function tokenFileVsHeaderOn(ctx: Context, server: ServerProcess, caFile: string): Promise<Finding> {
+async function tokenFileVsHeaderOn(ctx: Context, server: ServerProcess, caFile: string): Promise<Finding[]> {
   const { fixture, settings } = ctx;
   const job = (auth: Auth, durationMs: number): LoadJob => ({ kind: 'unary', target: server.target, caFile, method: 'privateHello', auth, concurrency: settings.concurrency, durationMs });
   const tokenFile = (ms: number): Promise<Sample> => measure(ctx, server, job({ kind: 'token-file', path: fixture.tokenFile }, ms), 'token-file credentials');
@@ -175,7 +175,7 @@ async function tokenFileVsHeaderOn(ctx: Context, server: ServerProcess, caFile: 
     measure(ctx, server, job({ kind: 'fixed-credentials', token: fixture.token }, ms), 'in-memory call credentials'),
   );
   const fileVsMemory = pairedRatios(perSecond(file2), perSecond(memory));
-  return {
+  const comparison: Finding = {
     id: '3',
     title: 'Client over TLS: token-file call credentials in the channel (one `stat` per call) vs a fixed metadata header, Node.js client',
     result:
@@ -185,6 +185,19 @@ async function tokenFileVsHeaderOn(ctx: Context, server: ServerProcess, caFile: 
     goal: 0.97,
     data: { tokenFile: file.map(strip), fixedHeader: fixed.map(strip), tokenFileAgain: file2.map(strip), inMemoryCredentials: memory.map(strip), fileVsMemory },
   };
+  // The file read alone, in-process, against the client CPU of a call with a fixed header.
+  const read = await runWorker<AdmissionResult>({ mode: 'token-read', count: String(settings.admissionCalls), rounds: String(settings.rounds) }, 120_000);
+  const micros = spread(read.microsPerCall);
+  const perCall = median(fixed.map((s) => s.clientCpuPerCall));
+  return [
+    comparison,
+    {
+      id: '3b',
+      title: 'Per-call read of an unchanged token file (one `stat`, compared with the last), in-process',
+      result: `${formatNumber(micros.median, 2)} µs per call (${formatNumber(micros.min, 2)}–${formatNumber(micros.max, 2)}): ${formatNumber((100 * micros.median) / perCall, 1)} % of the client CPU of a call with a fixed header (${formatNumber(perCall, 1)} µs in #3), so a client-bound ratio of ${formatNumber(perCall / (perCall + micros.median), 3)} for the file read itself`,
+      data: { ...read },
+    },
+  ];
 }
 
 export async function streamPrivateVsPublic(ctx: Context): Promise<Finding> {

@@ -1,11 +1,13 @@
 /**
  * In-process measurements, each in a fresh process: BENCH_MODE=cold compares the verifier on distinct
  * tokens with bare `crypto.verify` on the same key; BENCH_MODE=admission times what the interceptor does
- * for a call whose token is cached; BENCH_MODE=cache-memory fills verified-token caches with distinct
+ * for a call whose token is cached; BENCH_MODE=token-read times the client's per-call read of an unchanged
+ * token file; BENCH_MODE=cache-memory fills verified-token caches with distinct
  * tokens and reports the memory they hold.
  */
 import { Metadata } from '@grpc/grpc-js';
 import { createPublicKey, verify } from 'node:crypto';
+import { ProjectedTokenFile } from '../src/client/token-file.js';
 import { bindIdentity } from '../src/server/auth/call-identity.js';
 import { createVerifier, extractBearer, staticJwks } from '../src/server/auth/index.js';
 import { AUDIENCE, createFixture, ISSUER } from './support/fixture.js';
@@ -97,6 +99,19 @@ async function admission(): Promise<AdmissionResult> {
   return result;
 }
 
+/** The client's per-call work on an unchanged token file: one stat, compared with the last. */
+async function tokenRead(): Promise<AdmissionResult> {
+  const fixture = createFixture('ES256');
+  const file = new ProjectedTokenFile(fixture.tokenFile);
+  const result: AdmissionResult = { calls: count, microsPerCall: [] };
+  for (let round = 0; round <= rounds; round += 1) {
+    const started = performance.now();
+    for (let i = 0; i < count; i += 1) file.readNow();
+    if (round > 0) result.microsPerCall.push(((performance.now() - started) * 1000) / count);
+  }
+  return result;
+}
+
 async function cacheMemory(): Promise<CacheMemoryResult> {
   // ES256 signs fast, so many distinct tokens are cheap to make; cache entries do not depend on the algorithm.
   const fixture = createFixture('ES256');
@@ -119,7 +134,7 @@ async function cacheMemory(): Promise<CacheMemoryResult> {
   return result;
 }
 
-const modes: Record<string, () => Promise<unknown>> = { cold, admission, 'cache-memory': cacheMemory };
+const modes: Record<string, () => Promise<unknown>> = { cold, admission, 'token-read': tokenRead, 'cache-memory': cacheMemory };
 const work = modes[mode ?? ''] ?? (() => Promise.reject(new Error(`BENCH_MODE ${mode} is not one of ${Object.keys(modes).join(', ')}`)));
 work().then(
   (result) => process.send?.({ type: 'done', result }),
