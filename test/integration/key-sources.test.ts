@@ -58,6 +58,22 @@ describe('OIDC discovery and remote JWKS against a real issuer on loopback', () 
     expect(keys.coolingDown).toBe(true);
   });
 
+  it('hands over a held key at once, never fetching for it, and refreshes old keys in the background', async () => {
+    const local = await issuer();
+    let now = 0;
+    const keys = remoteJwks(new URL(local.jwksUri), { maxAgeMs: 600_000, now: () => now });
+    expect(keys.heldKey?.(local.signingKey.kid, 'RS256')).toBeUndefined();
+    expect(local.requests.get('/openid/v1/jwks') ?? 0).toBe(0);
+    await keys.load();
+    expect(keys.heldKey?.(local.signingKey.kid, 'RS256')).toMatchObject({ kid: local.signingKey.kid });
+    // An unknown kid is not held: the caller asks getKey, which decides about refetching.
+    expect(keys.heldKey?.('unknown', 'RS256')).toBeUndefined();
+    expect(local.requests.get('/openid/v1/jwks')).toBe(1);
+    now = 600_001;
+    expect(keys.heldKey?.(local.signingKey.kid, 'RS256')).toMatchObject({ kid: local.signingKey.kid });
+    await expect.poll(() => local.requests.get('/openid/v1/jwks')).toBe(2);
+  });
+
   it('shares one fetch between concurrent first lookups', async () => {
     const local = await issuer();
     const keys = remoteJwks(new URL(local.jwksUri));

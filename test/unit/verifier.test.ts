@@ -197,7 +197,11 @@ describe('verifier: signatures and keys', () => {
   it('refuses malformed tokens and unaccepted algorithms without asking the key source', async () => {
     let lookups = 0;
     const inner = staticJwks({ keys: [key.publicJwk] });
-    const counting = { ...inner, getKey: (...args: Parameters<typeof inner.getKey>) => ((lookups += 1), inner.getKey(...args)) };
+    const counting = {
+      ...inner,
+      getKey: (...args: Parameters<typeof inner.getKey>) => ((lookups += 1), inner.getKey(...args)),
+      heldKey: (...args: Parameters<typeof inner.getKey>) => ((lookups += 1), inner.heldKey?.(...args)),
+    };
     const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: counting, now: () => NOW * 1000 });
     const [, p, s] = mint().split('.');
     const none = Buffer.from(JSON.stringify({ alg: 'none', kid: key.kid })).toString('base64url');

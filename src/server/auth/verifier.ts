@@ -62,41 +62,49 @@ export function createVerifier(options: VerifierOptions): Required<TokenVerifier
       const hash = digestOf('sha256', token, 'base64');
       const cached = lookup(hash);
       if (cached !== undefined) return Promise.resolve(cached);
-      let pending = inFlight.get(hash);
-      if (pending === undefined) {
-        try {
-          pending = verifyUncached(token, hash);
-        } catch (error) {
-          return Promise.reject(error);
-        }
-        inFlight.set(hash, pending);
+      const pending = inFlight.get(hash);
+      if (pending !== undefined) return pending;
+      try {
+        return verifyUncached(token, hash);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      return pending;
     },
     stats: () => ({ cacheEntries: cache.size, cacheHits, verifications }),
   };
 
-  /** Syntax and header checks run before anything else, so malformed tokens are refused without a key lookup. */
+  /**
+   * Syntax and header checks run before anything else, so malformed tokens are refused without a key
+   * lookup. With the key at hand the whole check runs now; otherwise it waits for the key source, and
+   * concurrent first calls with the same token share that wait.
+   */
   function verifyUncached(token: string, hash: string): Promise<WorkloadIdentity> {
     verifications += 1;
     const jws = parseCompactJws(token);
     const { alg, kid } = jws.header;
     if (!isSupportedAlgorithm(alg)) throw new AuthError('unsupported_algorithm', `alg ${JSON.stringify(alg)} is not accepted`);
     if (kid !== undefined && typeof kid !== 'string') throw new AuthError('malformed_token', 'kid is not a string');
-    return keys.getKey(kid, alg).then(
+    const held = keys.heldKey?.(kid, alg);
+    if (held !== undefined) return Promise.resolve(remember(hash, verifySigned(jws, alg, held), held));
+    const waiting = keys.getKey(kid, alg).then(
       (key) => {
         inFlight.delete(hash);
         if (key === undefined) throw new AuthError('unknown_key', `no trusted key for kid ${JSON.stringify(kid ?? null)}`);
-        const identity = verifySigned(jws, alg, key);
-        // Never longer than the token itself, less the skew that only a fresh verification may grant.
-        cache.set(hash, { identity, key, validUntil: identity.expiresAt.getTime() - skew * 1000 });
-        return identity;
+        return remember(hash, verifySigned(jws, alg, key), key);
       },
       (error: unknown) => {
         inFlight.delete(hash);
         throw error;
       },
     );
+    inFlight.set(hash, waiting);
+    return waiting;
+  }
+
+  function remember(hash: string, identity: WorkloadIdentity, key: VerificationKey): WorkloadIdentity {
+    // Never longer than the token itself, less the skew that only a fresh verification may grant.
+    cache.set(hash, { identity, key, validUntil: identity.expiresAt.getTime() - skew * 1000 });
+    return identity;
   }
 
   function verifySigned(jws: CompactJws, alg: JwsAlgorithm, key: VerificationKey): WorkloadIdentity {

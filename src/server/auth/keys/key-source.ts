@@ -20,6 +20,11 @@ export interface KeySource {
    * this lookup may trigger. Rejects with KeysUnavailableError when no keys can be had at all.
    */
   getKey(kid: string | undefined, alg: JwsAlgorithm): Promise<VerificationKey | undefined>;
+  /**
+   * The same key when it is held right now, without waiting for anything (a due background refresh may
+   * start); undefined means "ask getKey". Lets a first verification finish without a turn of the loop.
+   */
+  heldKey?(kid: string | undefined, alg: JwsAlgorithm): VerificationKey | undefined;
   /** The key is still trusted (held now, not removed by the issuer); checked on every cached verification. */
   isTrusted(key: VerificationKey): boolean;
   /** Loads keys now. Resolves once keys are held; rejects with the reason otherwise. */

@@ -104,6 +104,12 @@ export function remoteJwks(jwksUri: URL | JwksUriResolver, options: RemoteJwksOp
       await reload().catch(() => {});
       return usableKeys()?.find(kid, alg);
     },
+    heldKey(kid: string | undefined, alg: JwsAlgorithm): VerificationKey | undefined {
+      const current = usableKeys();
+      if (current === undefined) return undefined;
+      if (now() - loadedAt > maxAgeMs && mayFetch()) void reload().catch(() => {});
+      return current.find(kid, alg);
+    },
     isTrusted: (key: VerificationKey) => usableKeys()?.has(key) ?? false,
     load: reload,
     reload,

@@ -13,6 +13,7 @@ export function staticJwks(jwks: unknown): KeySource {
   const status: KeySourceStatus = { hasKeys: true, kids: keys.kids, loadedAt, lastError: undefined };
   return {
     getKey: (kid: string | undefined, alg: JwsAlgorithm): Promise<VerificationKey | undefined> => Promise.resolve(keys.find(kid, alg)),
+    heldKey: (kid: string | undefined, alg: JwsAlgorithm) => keys.find(kid, alg),
     isTrusted: (key: VerificationKey) => keys.has(key),
     load: () => Promise.resolve(),
     status: () => status,
