@@ -5,6 +5,8 @@ import { ProjectedTokenFile, TokenFileError, unverifiedExpiry } from './token-fi
 /** Anything that yields the current bearer token: a token file, a metadata server, a test double. */
 export interface TokenSource {
   token(): Promise<string>;
+  /** The token without waiting, for sources that never need to (a file); throws like `token` rejects. */
+  tokenNow?(): string;
 }
 
 export interface TokenCallCredentialsOptions {
@@ -18,7 +20,7 @@ export interface TokenCallCredentialsOptions {
 /** A TokenSource reading a projected token file per call. */
 export function tokenFileSource(path: string): TokenSource & { readonly file: ProjectedTokenFile } {
   const file = new ProjectedTokenFile(path);
-  return { file, token: () => file.read() };
+  return { file, token: () => file.read(), tokenNow: () => file.readNow() };
 }
 
 /**
@@ -36,26 +38,40 @@ export function tokenCallCredentials(source: TokenSource, options: TokenCallCred
   let lastExp: number | undefined;
   let lastHeader = '';
 
+  const metadataFor = (token: string): Metadata => {
+    if (token !== lastToken) {
+      lastToken = token;
+      lastExp = unverifiedExpiry(token);
+      lastHeader = `Bearer ${token}`;
+    }
+    const exp = lastExp;
+    const now = Date.now();
+    if (exp !== undefined && exp * 1000 - now < warnWithin * 1000 && now - lastWarning >= warningIntervalMs) {
+      lastWarning = now;
+      logger.warn(exp * 1000 <= now ? 'token expired: is kubelet still rotating it?' : 'token expires soon: is kubelet still rotating it?', {
+        expires_at: new Date(exp * 1000).toISOString(),
+      });
+    }
+    const metadata = new Metadata();
+    metadata.set('authorization', lastHeader);
+    return metadata;
+  };
+
   return credentials.createFromMetadataGenerator((_params, callback) => {
+    if (source.tokenNow !== undefined) {
+      // A source that never waits answers in the same turn: no promise per call.
+      let metadata: Metadata;
+      try {
+        metadata = metadataFor(source.tokenNow());
+      } catch (error) {
+        callback(toStatusError(error));
+        return;
+      }
+      callback(null, metadata);
+      return;
+    }
     source.token().then(
-      (token) => {
-        if (token !== lastToken) {
-          lastToken = token;
-          lastExp = unverifiedExpiry(token);
-          lastHeader = `Bearer ${token}`;
-        }
-        const exp = lastExp;
-        const now = Date.now();
-        if (exp !== undefined && exp * 1000 - now < warnWithin * 1000 && now - lastWarning >= warningIntervalMs) {
-          lastWarning = now;
-          logger.warn(exp * 1000 <= now ? 'token expired: is kubelet still rotating it?' : 'token expires soon: is kubelet still rotating it?', {
-            expires_at: new Date(exp * 1000).toISOString(),
-          });
-        }
-        const metadata = new Metadata();
-        metadata.set('authorization', lastHeader);
-        callback(null, metadata);
-      },
+      (token) => callback(null, metadataFor(token)),
       (error: unknown) => callback(toStatusError(error)),
     );
   });

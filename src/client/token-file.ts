@@ -1,4 +1,4 @@
-import { type BigIntStats, readFileSync, statSync } from 'node:fs';
+import { readFileSync, type Stats, statSync } from 'node:fs';
 
 export type TokenFileProblem = 'unreadable' | 'empty' | 'not_a_jwt';
 
@@ -16,15 +16,18 @@ export class TokenFileError extends Error {
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
- * A projected service-account token file. Every read stats the path (following kubelet's `..data`
- * symlinks) and re-reads the file when its identity, size or times changed, so a rotated token is
- * used from the very next call while an unchanged one costs a single stat.
+ * A projected service-account token file. Reads stat the path (following kubelet's `..data` symlinks)
+ * and re-read the file when its identity, size or times changed, so a rotated token is used from the
+ * very next call while an unchanged one costs a single stat.
  *
- * The stat is synchronous on purpose: kubelet's projected volume is a tmpfs, where a stat takes about a
- * microsecond, while an asynchronous one pays a thread-pool round trip on every call.
+ * The stat is synchronous on purpose: an asynchronous one pays a thread-pool round trip on every call.
+ * Reads in one turn of the event loop share one stat: nothing another process does to the file can be
+ * ordered between them, and under load a stat costs several microseconds.
  */
 export class ProjectedTokenFile {
-  private cached: { stats: BigIntStats; token: string } | undefined;
+  private cached: { stats: Stats; token: string } | undefined;
+  /** The cached token was checked against the file in this turn of the event loop. */
+  private checkedThisTurn = false;
 
   constructor(readonly path: string) {}
 
@@ -38,14 +41,18 @@ export class ProjectedTokenFile {
 
   /** The current token; throws TokenFileError. */
   readNow(): string {
-    let stats: BigIntStats;
+    if (this.checkedThisTurn && this.cached !== undefined) return this.cached.token;
+    let stats: Stats;
     try {
-      stats = statSync(this.path, { bigint: true });
+      stats = statSync(this.path);
     } catch (error) {
       this.cached = undefined;
       throw new TokenFileError('unreadable', this.path, describeFsError(error));
     }
-    if (this.cached !== undefined && sameVersion(this.cached.stats, stats)) return this.cached.token;
+    if (this.cached !== undefined && sameVersion(this.cached.stats, stats)) {
+      this.markChecked();
+      return this.cached.token;
+    }
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
@@ -56,12 +63,23 @@ export class ProjectedTokenFile {
     if (token === '') throw new TokenFileError('empty', this.path, 'file is empty');
     if (!JWT_SHAPE.test(token)) throw new TokenFileError('not_a_jwt', this.path, 'content is not a JWT (header.payload.signature)');
     this.cached = { stats, token };
+    this.markChecked();
     return token;
+  }
+
+  /** Only a token known to match the file is reused within the turn; failures are looked at again. */
+  private markChecked(): void {
+    if (this.checkedThisTurn) return;
+    this.checkedThisTurn = true;
+    setImmediate(() => {
+      this.checkedThisTurn = false;
+    });
   }
 }
 
-function sameVersion(a: BigIntStats, b: BigIntStats): boolean {
-  return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+/** Same file, same content as far as the file system says: kubelet's swap makes a new inode anyway. */
+function sameVersion(a: Stats, b: Stats): boolean {
+  return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
 /** `exp` of a JWT in seconds, read without verification (for client-side expiry warnings only). */
