@@ -177,7 +177,7 @@ async function tokenFileVsHeaderOn(ctx: Context, server: ServerProcess, caFile: 
   const fileVsMemory = pairedRatios(perSecond(file2), perSecond(memory));
   const comparison: Finding = {
     id: '3',
-    title: 'Client over TLS: token-file call credentials in the channel (one `stat` per call) vs a fixed metadata header, Node.js client',
+    title: 'Client over TLS: token-file call credentials in the channel (a `stat` per call, shared within a turn) vs a fixed metadata header, Node.js client',
     result:
       `token file ${formatNumber(median(perSecond(file)))}/s, fixed header ${formatNumber(median(perSecond(fixed)))}/s; client CPU per call ${cpu(file, 'clientCpuPerCall')} vs ${cpu(fixed, 'clientCpuPerCall')}. ` +
       `Against call credentials holding the token in memory: ratio ${formatNumber(fileVsMemory.median, 3)} (${formatNumber(fileVsMemory.min, 3)}–${formatNumber(fileVsMemory.max, 3)}), client CPU ${cpu(file2, 'clientCpuPerCall')} vs ${cpu(memory, 'clientCpuPerCall')}`,
@@ -193,7 +193,7 @@ async function tokenFileVsHeaderOn(ctx: Context, server: ServerProcess, caFile: 
     comparison,
     {
       id: '3b',
-      title: 'Per-call read of an unchanged token file (one `stat`, compared with the last), in-process',
+      title: 'Read of an unchanged token file when it pays its `stat` (one read per event-loop turn), in-process',
       result: `${formatNumber(micros.median, 2)} µs per call (${formatNumber(micros.min, 2)}–${formatNumber(micros.max, 2)}): ${formatNumber((100 * micros.median) / perCall, 1)} % of the client CPU of a call with a fixed header (${formatNumber(perCall, 1)} µs in #3), so a client-bound ratio of ${formatNumber(perCall / (perCall + micros.median), 3)} for the file read itself`,
       data: { ...read },
     },

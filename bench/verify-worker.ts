@@ -99,15 +99,24 @@ async function admission(): Promise<AdmissionResult> {
   return result;
 }
 
-/** The client's per-call work on an unchanged token file: one stat, compared with the last. */
+/**
+ * The client's per-call work on an unchanged token file when every read pays its stat: one read per turn
+ * of the event loop (reads within one turn share a stat), timed around the read alone.
+ */
 async function tokenRead(): Promise<AdmissionResult> {
   const fixture = createFixture('ES256');
   const file = new ProjectedTokenFile(fixture.tokenFile);
-  const result: AdmissionResult = { calls: count, microsPerCall: [] };
+  const reads = Math.min(count, 50_000);
+  const result: AdmissionResult = { calls: reads, microsPerCall: [] };
   for (let round = 0; round <= rounds; round += 1) {
-    const started = performance.now();
-    for (let i = 0; i < count; i += 1) file.readNow();
-    if (round > 0) result.microsPerCall.push(((performance.now() - started) * 1000) / count);
+    let spent = 0n;
+    for (let i = 0; i < reads; i += 1) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const started = process.hrtime.bigint();
+      file.readNow();
+      spent += process.hrtime.bigint() - started;
+    }
+    if (round > 0) result.microsPerCall.push(Number(spent) / 1000 / reads);
   }
   return result;
 }
