@@ -178,6 +178,17 @@ describe('verifier: signatures and keys', () => {
     }
   });
 
+  it('verifies the payload text exactly as sent: characters the base64url decoder would skip break the signature', async () => {
+    const [h, p, sig] = mint().split('.') as [string, string, string];
+    // U+0141 is "A" + 0x100: as latin1 it is the byte of "A", so a check on those bytes would pass while the
+    // decoder skips it and reads a different payload. "!" and "=" are skipped by the decoder too.
+    const lookalike = `${p.slice(0, 10)}${String.fromCharCode(p.charCodeAt(10) + 0x100)}${p.slice(11)}`;
+    for (const payload of [lookalike, `${p.slice(0, 10)}!${p.slice(10)}`, `${p}=`, `${p.slice(0, 4)}\u0000${p.slice(4)}`]) {
+      expect(await rejection(`${h}.${payload}.${sig}`)).toMatch(/bad_signature|malformed_token/);
+    }
+    await expect(verifier.verify(`${h}.${p}.${sig}`)).resolves.toMatchObject({ namespace: 'payments' });
+  });
+
   it('decides on a remembered header exactly as on a fresh one', async () => {
     const good = mint();
     const [h, p] = good.split('.');

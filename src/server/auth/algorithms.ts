@@ -28,8 +28,14 @@ export function algorithmsForKey(key: KeyObject): JwsAlgorithm[] {
   return [];
 }
 
+/** Arguments for node:crypto `verify` that check one JWS algorithm with one key. */
+export interface SignatureCheck {
+  readonly digest: string;
+  readonly key: VerifyKeyObjectInput;
+}
+
 /** Arguments for node:crypto `verify` for a JWS algorithm. */
-export function verifyParams(alg: JwsAlgorithm, key: KeyObject): { digest: string; key: VerifyKeyObjectInput } {
+export function verifyParams(alg: JwsAlgorithm, key: KeyObject): SignatureCheck {
   const digest = `sha${alg.slice(2)}`;
   switch (alg.slice(0, 2)) {
     case 'PS':

@@ -50,18 +50,28 @@ export function parseCompactJws(token: string): CompactJws {
   if (second < 0 || token.indexOf('.', second + 1) >= 0) {
     throw new AuthError('malformed_token', 'not a compact JWS (three dot-separated parts)');
   }
-  const payloadSegment = token.slice(first + 1, second);
   const signatureSegment = token.slice(second + 1);
-  // An empty signature is how `alg: none` tokens look; it never gets further than this.
-  if (!isBase64urlSegment(payloadSegment) || !isBase64urlSegment(signatureSegment)) {
+  // An empty signature is how `alg: none` tokens look; it never gets further than this. The payload's
+  // text needs no check of its own: the signature covers its UTF-8 bytes exactly (see signedBytes).
+  if (second === first + 1 || !isBase64urlSegment(signatureSegment)) {
     throw new AuthError('malformed_token', 'a part is empty or not base64url');
   }
   return {
     header: parseHeader(token.slice(0, first)),
-    payloadSegment,
+    payloadSegment: token.slice(first + 1, second),
     signingInput: token.slice(0, second),
     signature: Buffer.from(signatureSegment, 'base64url'),
   };
+}
+
+/**
+ * The bytes the signature must cover: the signing input as UTF-8. An issuer signs ASCII (base64url text),
+ * and UTF-8 maps only ASCII text to ASCII bytes, so a signature that verifies proves the text is exactly
+ * the issuer's; the lenient base64url decoder then reads the issuer's own payload. (latin1 would not do:
+ * it maps "Ā" to a byte the issuer may have signed, while the decoder skips the "Ā".)
+ */
+export function signedBytes(jws: CompactJws): Buffer {
+  return Buffer.from(jws.signingInput, 'utf8');
 }
 
 /** The claims of a parsed token, as a JSON object. */

@@ -1,8 +1,8 @@
 import { hash as digestOf, verify as verifySignature } from 'node:crypto';
-import { isSupportedAlgorithm, verifyParams, type JwsAlgorithm } from './algorithms.js';
+import { isSupportedAlgorithm, type JwsAlgorithm } from './algorithms.js';
 import { AuthError } from './errors.js';
 import { kubernetesIdentity, type WorkloadIdentity } from './identity.js';
-import { decodePayload, parseCompactJws, type CompactJws } from './jws.js';
+import { decodePayload, parseCompactJws, signedBytes, type CompactJws } from './jws.js';
 import type { VerificationKey } from './keys/key-set.js';
 import type { KeySource } from './keys/key-source.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -62,7 +62,7 @@ export function createVerifier(options: VerifierOptions): Required<TokenVerifier
       const hash = digestOf('sha256', token, 'base64');
       const cached = lookup(hash);
       if (cached !== undefined) return Promise.resolve(cached);
-      const pending = inFlight.get(hash);
+      const pending = inFlight.size === 0 ? undefined : inFlight.get(hash);
       if (pending !== undefined) return pending;
       try {
         return verifyUncached(token, hash);
@@ -109,9 +109,9 @@ export function createVerifier(options: VerifierOptions): Required<TokenVerifier
 
   function verifySigned(jws: CompactJws, alg: JwsAlgorithm, key: VerificationKey): WorkloadIdentity {
     // The key decides which algorithms it verifies: a header cannot turn an RSA key into an HMAC secret.
-    if (!key.algorithms.has(alg)) throw new AuthError('unsupported_algorithm', `key ${JSON.stringify(key.kid ?? null)} does not verify ${alg}`);
-    const params = verifyParams(alg, key.key);
-    if (!verifySignature(params.digest, Buffer.from(jws.signingInput, 'ascii'), params.key, jws.signature)) {
+    const check = key.algorithms.get(alg);
+    if (check === undefined) throw new AuthError('unsupported_algorithm', `key ${JSON.stringify(key.kid ?? null)} does not verify ${alg}`);
+    if (!verifySignature(check.digest, signedBytes(jws), check.key, jws.signature)) {
       throw new AuthError('bad_signature', 'signature does not verify');
     }
     return checkClaims(decodePayload(jws), Math.floor(now() / 1000));
@@ -119,10 +119,7 @@ export function createVerifier(options: VerifierOptions): Required<TokenVerifier
 
   function checkClaims(claims: Record<string, unknown>, nowSeconds: number): WorkloadIdentity {
     if (claims.iss !== issuer) throw new AuthError('wrong_issuer', `iss ${JSON.stringify(claims.iss)} is not the trusted issuer`);
-    const audiences = typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
-    if (!Array.isArray(audiences) || !audiences.every((a): a is string => typeof a === 'string')) {
-      throw new AuthError('missing_claim', 'no "aud" claim');
-    }
+    const audiences = audienceList(claims.aud);
     if (!audiences.includes(audience)) throw new AuthError('wrong_audience', `aud ${JSON.stringify(audiences)} does not include this server's audience`);
     const exp = numericDate(claims.exp, 'exp', true);
     const nbf = numericDate(claims.nbf, 'nbf', false);
@@ -134,17 +131,30 @@ export function createVerifier(options: VerifierOptions): Required<TokenVerifier
     if (start !== undefined && exp - start > maxLifetime) {
       throw new AuthError('lifetime_too_long', `lifetime ${exp - start} s exceeds the ${maxLifetime} s maximum`);
     }
-    if (typeof claims.sub !== 'string') throw new AuthError('missing_claim', 'no "sub" claim');
+    const subject = claims.sub;
+    if (typeof subject !== 'string') throw new AuthError('missing_claim', 'no "sub" claim');
+    const k8s = kubernetesIdentity(claims);
+    // Frozen: one cached identity is handed to every call that presents the token.
     return Object.freeze({
       issuer,
-      subject: claims.sub,
-      ...kubernetesIdentity(claims),
-      audiences: Object.freeze([...audiences]),
+      subject,
+      namespace: k8s.namespace,
+      serviceAccount: k8s.serviceAccount,
+      pod: k8s.pod,
+      node: k8s.node,
+      audiences,
       expiresAt: new Date(exp * 1000),
       issuedAt: iat === undefined ? undefined : new Date(iat * 1000),
       tokenId: typeof claims.jti === 'string' ? claims.jti : undefined,
     });
   }
+}
+
+/** `aud` as a frozen list of strings (Kubernetes sends an array; RFC 7519 also allows one string). */
+function audienceList(aud: unknown): readonly string[] {
+  if (typeof aud === 'string') return Object.freeze([aud]);
+  if (Array.isArray(aud) && aud.every((a) => typeof a === 'string')) return Object.freeze(aud as string[]);
+  throw new AuthError('missing_claim', 'no "aud" claim');
 }
 
 function numericDate(value: unknown, name: string, required: true): number;

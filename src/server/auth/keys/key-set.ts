@@ -1,11 +1,12 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { algorithmsForKey, isSupportedAlgorithm, type JwsAlgorithm } from '../algorithms.js';
+import { algorithmsForKey, isSupportedAlgorithm, verifyParams, type JwsAlgorithm, type SignatureCheck } from '../algorithms.js';
 
 /** A public key from a JWKS, imported once, with the algorithms it may verify. */
 export interface VerificationKey {
   readonly kid: string | undefined;
   readonly key: KeyObject;
-  readonly algorithms: ReadonlySet<JwsAlgorithm>;
+  /** The algorithms this key may verify, each with its `crypto.verify` arguments, made once per key. */
+  readonly algorithms: ReadonlyMap<JwsAlgorithm, SignatureCheck>;
   /** The key's public parameters: equal fingerprints are the same key, across JWKS reloads. */
   readonly fingerprint: string;
 }
@@ -100,5 +101,5 @@ function importKey(entry: unknown): VerificationKey | string {
   if (jwk.alg !== undefined) algorithms = algorithms.filter((alg) => alg === jwk.alg);
   if (algorithms.length === 0) return 'too weak, or its declared alg does not fit the key';
   const fingerprint = `${String(jwk.alg ?? '')}:${Object.values(publicJwk).join(':')}`;
-  return { kid: jwk.kid as string | undefined, key, algorithms: new Set(algorithms), fingerprint };
+  return { kid: jwk.kid as string | undefined, key, algorithms: new Map(algorithms.map((alg) => [alg, verifyParams(alg, key)])), fingerprint };
 }
