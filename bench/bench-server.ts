@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { silentLogger } from '../src/common/logger.js';
 import { HelloServiceService } from '../src/gen/wid/demo/v1/hello.js';
 import { bindIdentity } from '../src/server/auth/call-identity.js';
-import { createAuthInterceptor, createVerifier, jwksFile, publicMethods, publicMethodsFromDescriptors, type WorkloadIdentity } from '../src/server/auth/index.js';
+import { createAuthInterceptor, createVerifier, jwksFile, publicMethods, publicMethodsFromDescriptors, type TokenVerifier, type WorkloadIdentity } from '../src/server/auth/index.js';
 import { embeddedFileDescriptors } from '../src/server/descriptors.js';
 import { helloService } from '../src/server/hello-service.js';
 import { ownStats, type ServerReply, type StatsRequest } from './support/protocol.js';
@@ -33,7 +33,7 @@ server.bindAsync('127.0.0.1:0', serverCredentials, (error, port) => {
   send({ type: 'listening', port });
 });
 process.on('message', (message: StatsRequest) => {
-  if (message.type === 'stats') send({ type: 'stats', stats: ownStats(message.gc) });
+  if (message.type === 'stats') send({ type: 'stats', stats: { ...ownStats(message.gc), admission: { calls: admission.calls, micros: Number(admission.nanos) / 1000 } } });
 });
 const exit = (): void => {
   server.forceShutdown();
@@ -42,9 +42,23 @@ const exit = (): void => {
 process.on('disconnect', exit);
 process.on('SIGTERM', exit);
 
+/** With BENCH_TIME_ADMISSION=1: the time the interceptor spends in `verifier.cached()`, in this busy server. */
+const admission = { calls: 0, nanos: 0n };
+
 function authInterceptor(): ServerInterceptor {
+  const verifier = createVerifier({ issuer: env('BENCH_ISSUER'), audience: env('BENCH_AUDIENCE'), keys: jwksFile(env('BENCH_JWKS_FILE')), cacheSize: Number(process.env.BENCH_CACHE_SIZE ?? 10_000) });
+  const timed: TokenVerifier = {
+    verify: (token) => verifier.verify(token),
+    cached(token) {
+      const started = process.hrtime.bigint();
+      const identity = verifier.cached(token);
+      admission.nanos += process.hrtime.bigint() - started;
+      admission.calls += 1;
+      return identity;
+    },
+  };
   return createAuthInterceptor({
-    verifier: createVerifier({ issuer: env('BENCH_ISSUER'), audience: env('BENCH_AUDIENCE'), keys: jwksFile(env('BENCH_JWKS_FILE')), cacheSize: Number(process.env.BENCH_CACHE_SIZE ?? 10_000) }),
+    verifier: process.env.BENCH_TIME_ADMISSION === '1' ? timed : verifier,
     publicMethods: publicMethods(publicMethodsFromDescriptors(embeddedFileDescriptors())),
     logger: silentLogger,
   });

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PINNING, pinnedCommand } from './pinning.js';
 
 const exec = promisify(execFile);
 
@@ -56,7 +57,8 @@ export async function runGhz(run: GhzRun): Promise<GhzResult> {
   const args = ['--insecure', '--protoset', run.protoset, '--call', run.call, '-d', '{"name":"bench"}', '-c', String(run.concurrency), '--connections', '1', '-n', String(run.total), '-O', 'json'];
   if (run.token !== undefined) args.push('-m', JSON.stringify({ authorization: `Bearer ${run.token}` }));
   if (run.rps !== undefined) args.push('--rps', String(run.rps));
-  const { stdout } = await exec(run.ghz, [...args, run.target], { maxBuffer: 64 * 2 ** 20, timeout: 300_000 });
+  const [file, argv] = pinnedCommand(run.ghz, [...args, run.target], PINNING?.load);
+  const { stdout } = await exec(file, argv, { maxBuffer: 64 * 2 ** 20, timeout: 300_000 });
   const report = JSON.parse(stdout) as GhzReport;
   const latency = (percentage: number): number => (report.latencyDistribution?.find((d) => d.percentage === percentage)?.latency ?? Number.NaN) / 1e6;
   return {

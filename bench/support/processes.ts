@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LoadJob, LoadReply, LoadResult, ProcessStats, ServerReply } from './protocol.js';
 import { AUDIENCE, type Fixture, ISSUER } from './fixture.js';
+import { PINNING, pinProcess } from './pinning.js';
 
 const here = (file: string): string => fileURLToPath(new URL(`../${file}`, import.meta.url));
 
@@ -43,7 +44,14 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export type ServerVariant = { readonly name: string; readonly allPublic?: boolean; readonly cacheSize?: number; readonly tls?: { readonly certFile: string; readonly keyFile: string } };
+export type ServerVariant = {
+  readonly name: string;
+  readonly allPublic?: boolean;
+  readonly cacheSize?: number;
+  /** Time `verifier.cached()` inside the server (reported in its stats). */
+  readonly timeAdmission?: boolean;
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+};
 
 /** Starts bench-server.js in its own process and waits until it listens. */
 export async function startServerProcess(fixture: Fixture, variant: ServerVariant): Promise<ServerProcess> {
@@ -53,9 +61,11 @@ export async function startServerProcess(fixture: Fixture, variant: ServerVarian
     BENCH_JWKS_FILE: fixture.jwksFile,
     BENCH_PUBLIC: variant.allPublic ? 'all' : '',
     BENCH_CACHE_SIZE: String(variant.cacheSize ?? 10_000),
+    BENCH_TIME_ADMISSION: variant.timeAdmission ? '1' : '',
     BENCH_TLS_CERT: variant.tls?.certFile ?? '',
     BENCH_TLS_KEY: variant.tls?.keyFile ?? '',
   });
+  pinProcess(child.pid, PINNING?.server);
   const { port } = await nextMessage<ServerReply, 'listening'>(child, 'listening', 20_000);
   return {
     name: variant.name,
@@ -78,6 +88,7 @@ export interface LoadGenerator {
 
 export function startLoadGenerator(): LoadGenerator {
   const child = start('load-generator.js');
+  pinProcess(child.pid, PINNING?.load);
   return {
     async run(job, timeoutMs = job.kind === 'hold-streams' ? 60_000 : ('durationMs' in job ? job.durationMs : 0) + 60_000) {
       const reply = nextMessage<LoadReply, 'result'>(child, 'result', timeoutMs);

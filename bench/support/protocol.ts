@@ -5,6 +5,8 @@ export interface ProcessStats {
   readonly cpuMicros: number;
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
+  /** Servers started with timed admission: calls to `verifier.cached()` and the µs they took in all. */
+  readonly admission?: { readonly calls: number; readonly micros: number };
 }
 
 export type StatsRequest = { readonly type: 'stats'; readonly gc: boolean };

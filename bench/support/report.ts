@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { describePinning } from './pinning.js';
 import { formatNumber, type Spread } from './stats.js';
 
 /** One benchmark's outcome: what was measured, the figures, and (for ratio benchmarks) the goal. */
@@ -19,13 +20,13 @@ export interface Finding {
 export interface Report {
   readonly startedAt: string;
   readonly mode: 'full' | 'quick';
-  readonly machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string };
+  readonly machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string; pinning: string };
   readonly findings: Finding[];
 }
 
 export function machine(): Report['machine'] {
   const cpu = cpus();
-  return { cpu: cpu[0]?.model.trim() ?? 'unknown', cores: cpu.length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` };
+  return { cpu: cpu[0]?.model.trim() ?? 'unknown', cores: cpu.length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}`, pinning: describePinning() };
 }
 
 const ratioText = (ratio: Spread | undefined): string =>
@@ -39,7 +40,7 @@ const goalText = (finding: Finding): string => {
 export function toMarkdown(report: Report): string {
   const m = report.machine;
   return [
-    `Run ${report.startedAt} (${report.mode}) on ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, Node.js ${m.node}, ${m.platform}.`,
+    `Run ${report.startedAt} (${report.mode}) on ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, Node.js ${m.node}, ${m.platform}; ${m.pinning}.`,
     '',
     '| # | Measurement | Result | Ratio: median (min–max of rounds) | Goal |',
     '|---|---|---|---|---|',

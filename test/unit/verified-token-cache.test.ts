@@ -80,6 +80,20 @@ describe('verified-token cache', () => {
     expect(verifier.stats().verifications).toBe(before + 1);
   });
 
+  it('stays within its bound when every entry was hit, dropping the oldest', async () => {
+    const { verifier, mint } = setup({ cacheSize: 3 });
+    const tokens = ['a', 'b', 'c', 'd'].map((sa) => mint(sa));
+    for (const t of tokens.slice(0, 3)) await verifier.verify(t);
+    for (const t of tokens.slice(0, 3)) await verifier.verify(t); // every entry hit once
+    await verifier.verify(tokens[3] as string);
+    expect(verifier.stats().cacheEntries).toBe(3);
+    const before = verifier.stats().verifications;
+    for (const t of tokens.slice(1)) await verifier.verify(t);
+    expect(verifier.stats().verifications).toBe(before);
+    await verifier.verify(tokens[0] as string);
+    expect(verifier.stats().verifications).toBe(before + 1);
+  });
+
   it('does not serve an entry past the token expiry (less skew)', async () => {
     let now = Date.now();
     const { verifier, mint } = setup({ now: () => now });
