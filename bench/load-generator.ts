@@ -72,7 +72,9 @@ async function run(job: LoadJob): Promise<LoadResult> {
       case 'unary': {
         const c = caller(job.target, job.auth, job.caFile);
         callers.push(c);
-        await closedLoop(job.concurrency, started + job.durationMs, () => unary(c, job.method).then(() => void (outcome.completed += 1), fail));
+        const once = (): Promise<void> => unary(c, job.method).then(() => void (outcome.completed += 1), fail);
+        if (job.ratePerSecond === undefined) await closedLoop(job.concurrency, started + job.durationMs, once);
+        else await paced(job.ratePerSecond, job.concurrency, started + job.durationMs, once);
         break;
       }
       case 'stream': {
@@ -130,6 +132,24 @@ async function closedLoop(concurrency: number, deadline: number, once: () => Pro
     while (performance.now() < deadline) await once();
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
+}
+
+/** Starts operations at `rate` per second until the deadline, at most `concurrency` at a time; waits for the last. */
+async function paced(rate: number, concurrency: number, deadline: number, once: () => Promise<void>): Promise<void> {
+  const interval = 1000 / rate;
+  const inFlight = new Set<Promise<void>>();
+  let due = performance.now();
+  while (performance.now() < deadline) {
+    // Timers fire about once a millisecond: start every operation that has come due since.
+    while (due <= performance.now() && inFlight.size < concurrency) {
+      const operation: Promise<void> = once().finally(() => inFlight.delete(operation));
+      inFlight.add(operation);
+      due += interval;
+    }
+    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    else await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(due - performance.now(), deadline - performance.now()))));
+  }
+  await Promise.all(inFlight);
 }
 
 function unary(c: Caller, method: 'publicHello' | 'privateHello'): Promise<void> {

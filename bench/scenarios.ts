@@ -21,7 +21,7 @@ export interface Settings {
   readonly admissionCalls: number;
 }
 
-export const FULL: Settings = { rounds: 7, roundMs: 2_000, warmupMs: 1_000, concurrency: 32, coldTokens: 3_000, cacheTokens: 100_000, cacheSizes: [10_000, 100_000], heldStreams: 1_000, streamMessages: 500, admissionCalls: 200_000 };
+export const FULL: Settings = { rounds: 11, roundMs: 1_500, warmupMs: 1_000, concurrency: 32, coldTokens: 3_000, cacheTokens: 100_000, cacheSizes: [10_000, 100_000], heldStreams: 1_000, streamMessages: 500, admissionCalls: 200_000 };
 export const QUICK: Settings = { rounds: 2, roundMs: 300, warmupMs: 200, concurrency: 8, coldTokens: 200, cacheTokens: 2_000, cacheSizes: [1_000], heldStreams: 100, streamMessages: 100, admissionCalls: 20_000 };
 
 export interface Context {
@@ -212,25 +212,41 @@ export async function tokenFileVsHeader(ctx: Context): Promise<Finding[]> {
   }
 }
 
+/**
+ * The client's cost, like #1 on the other side: each kind of client runs flat out once, then all at one
+ * fixed rate (80 % of the slowest flat-out rate) in paired rounds, and the client's CPU per call compares
+ * them. At a fixed rate fewer calls share a turn of the event loop, so the token file pays more of its
+ * stats than flat out: the figure errs on the file's side.
+ */
 async function tokenFileVsHeaderOn(ctx: Context, server: ServerProcess, caFile: string): Promise<Finding[]> {
   const { fixture, settings } = ctx;
-  const job = (auth: Auth, durationMs: number): LoadJob => ({ kind: 'unary', target: server.target, caFile, method: 'privateHello', auth, concurrency: settings.concurrency, durationMs });
-  const tokenFile = (ms: number): Promise<Sample> => measure(ctx, server, job({ kind: 'token-file', path: fixture.tokenFile }, ms), 'token-file credentials');
-  const { a: file, b: fixed } = await paired(ctx, 'token file vs fixed header', tokenFile, (ms) => measure(ctx, server, job(header(fixture.token), ms), 'fixed header'));
+  const job = (auth: Auth, durationMs: number, ratePerSecond?: number): LoadJob => ({ kind: 'unary', target: server.target, caFile, method: 'privateHello', auth, concurrency: settings.concurrency, durationMs, ...(ratePerSecond === undefined ? {} : { ratePerSecond }) });
+  const kinds = { tokenFile: { kind: 'token-file', path: fixture.tokenFile }, fixedHeader: header(fixture.token), inMemory: { kind: 'fixed-credentials', token: fixture.token } } as const satisfies Record<string, Auth>;
+  for (const [name, auth] of Object.entries(kinds)) await measure(ctx, server, job(auth, settings.warmupMs), `warm-up ${name}`);
+  const flatOut: Record<keyof typeof kinds, Sample> = {
+    tokenFile: await measure(ctx, server, job(kinds.tokenFile, settings.roundMs), 'token-file credentials'),
+    fixedHeader: await measure(ctx, server, job(kinds.fixedHeader, settings.roundMs), 'fixed header'),
+    inMemory: await measure(ctx, server, job(kinds.inMemory, settings.roundMs), 'in-memory call credentials'),
+  };
+  const rate = Math.max(100, Math.round((0.8 * Math.min(...Object.values(flatOut).map((s) => s.perSecond))) / 100) * 100);
+  ctx.progress(`flat out: token file ${formatNumber(flatOut.tokenFile.perSecond)}/s, fixed header ${formatNumber(flatOut.fixedHeader.perSecond)}/s, in-memory credentials ${formatNumber(flatOut.inMemory.perSecond)}/s; rounds at ${formatNumber(rate)}/s`);
+  const at = (auth: Auth, what: string) => (ms: number): Promise<Sample> => measure(ctx, server, job(auth, ms, rate), what);
+  const showCpu = (a: Sample, b: Sample): string => `client CPU per call ${formatNumber(a.clientCpuPerCall, 1)} vs ${formatNumber(b.clientCpuPerCall, 1)} µs`;
+  const clientCapacity = (a: Sample[], b: Sample[]): Spread => pairedRatios(b.map((x) => x.clientCpuPerCall), a.map((x) => x.clientCpuPerCall));
+  const { a: file, b: fixed } = await paired(ctx, 'token file vs fixed header', at(kinds.tokenFile, 'token-file credentials'), at(kinds.fixedHeader, 'fixed header'), showCpu);
   // The same comparison against call credentials that hold the token in memory: what the file read itself costs.
-  const { a: file2, b: memory } = await paired(ctx, 'token file vs in-memory call credentials', tokenFile, (ms) =>
-    measure(ctx, server, job({ kind: 'fixed-credentials', token: fixture.token }, ms), 'in-memory call credentials'),
-  );
-  const fileVsMemory = pairedRatios(perSecond(file2), perSecond(memory));
+  const { a: file2, b: memory } = await paired(ctx, 'token file vs in-memory call credentials', at(kinds.tokenFile, 'token-file credentials'), at(kinds.inMemory, 'in-memory call credentials'), showCpu);
+  const fileVsMemory = clientCapacity(file2, memory);
   const comparison: Finding = {
     id: '3',
-    title: 'Client over TLS: token-file call credentials in the channel (a `stat` per call, shared within a turn) vs a fixed metadata header, Node.js client',
+    title: 'Client over TLS, Node.js: token-file call credentials in the channel (a `stat` per call, shared within a turn) vs a fixed metadata header: client CPU per call with both at one fixed rate, 80 % of the slowest flat-out rate',
     result:
-      `token file ${formatNumber(median(perSecond(file)))}/s, fixed header ${formatNumber(median(perSecond(fixed)))}/s; client CPU per call ${cpu(file, 'clientCpuPerCall')} vs ${cpu(fixed, 'clientCpuPerCall')}. ` +
-      `Against call credentials holding the token in memory: ratio ${formatNumber(fileVsMemory.median, 3)} (${formatNumber(fileVsMemory.min, 3)}–${formatNumber(fileVsMemory.max, 3)}), client CPU ${cpu(file2, 'clientCpuPerCall')} vs ${cpu(memory, 'clientCpuPerCall')}`,
-    ratio: pairedRatios(perSecond(file), perSecond(fixed)),
+      `at ${formatNumber(rate)}/s: client CPU per call token file ${cpu(file, 'clientCpuPerCall')}, fixed header ${cpu(fixed, 'clientCpuPerCall')}. ` +
+      `Against call credentials holding the token in memory: ratio ${formatNumber(fileVsMemory.median, 3)} (${formatNumber(fileVsMemory.min, 3)}–${formatNumber(fileVsMemory.max, 3)}), ${cpu(file2, 'clientCpuPerCall')} vs ${cpu(memory, 'clientCpuPerCall')}. ` +
+      `Flat out: token file ${formatNumber(flatOut.tokenFile.perSecond)}/s, fixed header ${formatNumber(flatOut.fixedHeader.perSecond)}/s, in-memory credentials ${formatNumber(flatOut.inMemory.perSecond)}/s`,
+    ratio: clientCapacity(file, fixed),
     goal: 0.97,
-    data: { tokenFile: file.map(strip), fixedHeader: fixed.map(strip), tokenFileAgain: file2.map(strip), inMemoryCredentials: memory.map(strip), fileVsMemory },
+    data: { rate, flatOut: { tokenFile: strip(flatOut.tokenFile), fixedHeader: strip(flatOut.fixedHeader), inMemory: strip(flatOut.inMemory) }, tokenFile: file.map(strip), fixedHeader: fixed.map(strip), tokenFileAgain: file2.map(strip), inMemoryCredentials: memory.map(strip), fileVsMemory },
   };
   // The file read alone, in-process, against the client CPU of a call with a fixed header.
   const read = await runWorker<AdmissionResult>({ mode: 'token-read', count: String(settings.admissionCalls), rounds: String(settings.rounds) }, 120_000);
@@ -257,22 +273,39 @@ export async function streamPrivateVsPublic(ctx: Context): Promise<Finding> {
   }
 }
 
+/**
+ * Like #1: ghz runs streams flat out on each server, then both at one fixed rate of streams (80 % of the
+ * slower flat-out rate) in paired rounds, and the servers' CPU per message compares what each kind costs.
+ */
 async function streamsOn(ctx: Context, server: ServerProcess, openServer: ServerProcess): Promise<Finding> {
   const { fixture, settings } = ctx;
-  const job = (target: string, auth: Auth, durationMs: number): LoadJob => ({ kind: 'stream', target, auth, concurrency: 4, messages: settings.streamMessages, durationMs });
-  const { a: priv, b: pub } = await paired(
-    ctx,
-    'stream messages private vs public',
-    (ms) => measure(ctx, server, job(server.target, header(fixture.token), ms), 'private StreamHello'),
-    (ms) => measure(ctx, openServer, job(openServer.target, { kind: 'none' }, ms), 'unauthenticated StreamHello'),
-  );
+  const messages = settings.streamMessages;
+  const streams = async (target: ServerProcess, token: string | undefined, total: number, rps?: number): Promise<Sample> => {
+    const before = await target.stats();
+    const r = await runGhz({ ghz: ctx.ghz, protoset: fixture.protoset, target: target.target, call: `${HELLO}.StreamHello`, token, concurrency: 4, total, data: { name: 'bench', count: messages }, ...(rps === undefined ? {} : { rps }) });
+    const after = await target.stats();
+    if (r.ok !== r.count) throw new Error(`StreamHello on ${target.name} server: ${r.count - r.ok} of ${r.count} streams failed, first: ${r.firstError}`);
+    return { perSecond: r.perSecond * messages, serverCpuPerCall: (after.cpuMicros - before.cpuMicros) / (r.count * messages), clientCpuPerCall: Number.NaN, calls: r.count * messages };
+  };
+  const warmStreams = Math.max(10, Math.round(20_000 / messages));
+  await streams(server, fixture.token, warmStreams);
+  await streams(openServer, undefined, warmStreams);
+  const flatOutStreams = Math.max(20, Math.round((settings.roundMs * 80_000) / 1000 / messages));
+  const flatOut = { private: await streams(server, fixture.token, flatOutStreams), unauthenticated: await streams(openServer, undefined, flatOutStreams) };
+  const rate = Math.max(1, Math.round((0.8 * Math.min(flatOut.private.perSecond, flatOut.unauthenticated.perSecond)) / messages));
+  const total = Math.max(4, Math.round((rate * settings.roundMs) / 1000));
+  ctx.progress(`flat out: private ${formatNumber(flatOut.private.perSecond)}, unauthenticated ${formatNumber(flatOut.unauthenticated.perSecond)} messages/s; rounds at ${rate} streams/s`);
+  const showCpu = (a: Sample, b: Sample): string => `server CPU per message ${formatNumber(a.serverCpuPerCall, 2)} vs ${formatNumber(b.serverCpuPerCall, 2)} µs`;
+  const { a: priv, b: open } = await paired(ctx, 'stream messages private vs unauthenticated', () => streams(server, fixture.token, total, rate), () => streams(openServer, undefined, total, rate), showCpu);
   return {
     id: '4',
-    title: `Server-streaming messages/s (${settings.streamMessages} per stream, 4 streams at a time), private vs unauthenticated (same handler, no token)`,
-    result: `private ${formatNumber(median(perSecond(priv)))}/s, unauthenticated ${formatNumber(median(perSecond(pub)))}/s; server CPU per message ${cpu(priv, 'serverCpuPerCall')} vs ${cpu(pub, 'serverCpuPerCall')}`,
-    ratio: pairedRatios(perSecond(priv), perSecond(pub)),
+    title: `Server-streaming capacity, private vs unauthenticated (same handler, no token): server CPU per message with both at one fixed rate of streams (${messages} messages each, 4 at a time, ghz), 80 % of what ghz reaches flat out`,
+    result:
+      `at ${rate} streams/s (${formatNumber(rate * messages)} messages/s): server CPU per message private ${cpu(priv, 'serverCpuPerCall')}, unauthenticated ${cpu(open, 'serverCpuPerCall')}. ` +
+      `Flat out, ghz reached private ${formatNumber(flatOut.private.perSecond)}, unauthenticated ${formatNumber(flatOut.unauthenticated.perSecond)} messages/s`,
+    ratio: pairedRatios(open.map((x) => x.serverCpuPerCall), priv.map((x) => x.serverCpuPerCall)),
     goal: 0.97,
-    data: { private: priv.map(strip), public: pub.map(strip) },
+    data: { messagesPerStream: messages, rate, streamsPerRound: total, flatOut, private: priv, unauthenticated: open },
   };
 }
 

@@ -34,6 +34,8 @@ export interface GhzRun {
   readonly total: number;
   /** Calls per second; unlimited when absent. */
   readonly rps?: number;
+  /** The request message as JSON; default `{"name":"bench"}`. */
+  readonly data?: Record<string, unknown>;
 }
 
 export interface GhzResult {
@@ -54,7 +56,7 @@ interface GhzReport {
 }
 
 export async function runGhz(run: GhzRun): Promise<GhzResult> {
-  const args = ['--insecure', '--protoset', run.protoset, '--call', run.call, '-d', '{"name":"bench"}', '-c', String(run.concurrency), '--connections', '1', '-n', String(run.total), '-O', 'json'];
+  const args = ['--insecure', '--protoset', run.protoset, '--call', run.call, '-d', JSON.stringify(run.data ?? { name: 'bench' }), '-c', String(run.concurrency), '--connections', '1', '-n', String(run.total), '-O', 'json'];
   if (run.token !== undefined) args.push('-m', JSON.stringify({ authorization: `Bearer ${run.token}` }));
   if (run.rps !== undefined) args.push('--rps', String(run.rps));
   const [file, argv] = pinnedCommand(run.ghz, [...args, run.target], PINNING?.load);

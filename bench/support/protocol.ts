@@ -27,8 +27,11 @@ interface Target {
 }
 
 export type LoadJob =
-  /** Closed loop: `concurrency` calls always in flight for `durationMs`. */
-  | (Target & { readonly kind: 'unary'; readonly method: 'publicHello' | 'privateHello'; readonly auth: Auth; readonly concurrency: number; readonly durationMs: number })
+  /**
+   * Closed loop: `concurrency` calls always in flight for `durationMs`. With `ratePerSecond`, calls start
+   * at that rate instead, at most `concurrency` in flight.
+   */
+  | (Target & { readonly kind: 'unary'; readonly method: 'publicHello' | 'privateHello'; readonly auth: Auth; readonly concurrency: number; readonly durationMs: number; readonly ratePerSecond?: number })
   /** Streams of `messages` each, `concurrency` at a time, for `durationMs`. */
   | (Target & { readonly kind: 'stream'; readonly auth: Auth; readonly concurrency: number; readonly messages: number; readonly durationMs: number })
   /** Opens `streams` slow streams over `connections` connections and keeps them open until `release`. */
