@@ -96,10 +96,33 @@ const header = (token: string): Auth => ({ kind: 'header', token });
 
 const HELLO = 'wid.demo.v1.HelloService';
 
+interface GhzCall {
+  readonly method: 'PublicHello' | 'PrivateHello' | 'StreamHello';
+  readonly total: number;
+  readonly rps?: number;
+  /** Send the fixture's token; default: for PrivateHello. */
+  readonly sendToken?: boolean;
+  /** Default: the settings' concurrency. */
+  readonly concurrency?: number;
+  readonly data?: Record<string, unknown>;
+}
+
 /** One ghz run against a server, with the server's CPU time per call; fails unless every call succeeded. */
-async function ghzSample(ctx: Context, server: ServerProcess, method: 'PublicHello' | 'PrivateHello', total: number, rps?: number, sendToken = method === 'PrivateHello'): Promise<GhzResult & { serverCpuPerCall: number }> {
+async function ghzSample(ctx: Context, server: ServerProcess, call: GhzCall): Promise<GhzResult & { serverCpuPerCall: number }> {
+  const { method, total, rps, data } = call;
+  const sendToken = call.sendToken ?? method === 'PrivateHello';
   const before = await server.stats();
-  const result = await runGhz({ ghz: ctx.ghz, protoset: ctx.fixture.protoset, target: server.target, call: `${HELLO}.${method}`, token: sendToken ? ctx.fixture.token : undefined, concurrency: ctx.settings.concurrency, total, ...(rps === undefined ? {} : { rps }) });
+  const result = await runGhz({
+    ghz: ctx.ghz,
+    protoset: ctx.fixture.protoset,
+    target: server.target,
+    call: `${HELLO}.${method}`,
+    token: sendToken ? ctx.fixture.token : undefined,
+    concurrency: call.concurrency ?? ctx.settings.concurrency,
+    total,
+    ...(rps === undefined ? {} : { rps }),
+    ...(data === undefined ? {} : { data }),
+  });
   const after = await server.stats();
   if (result.ok !== result.count) throw new Error(`${method} on ${server.name} server: ${result.count - result.ok} of ${result.count} calls failed, first: ${result.firstError}`);
   return { ...result, serverCpuPerCall: (after.cpuMicros - before.cpuMicros) / result.count };
@@ -113,15 +136,15 @@ async function ghzSample(ctx: Context, server: ServerProcess, method: 'PublicHel
  */
 export async function unaryPrivateVsPublic(ctx: Context): Promise<Finding> {
   const { server, settings } = ctx;
-  await ghzSample(ctx, server, 'PublicHello', 2_000);
-  await ghzSample(ctx, server, 'PrivateHello', 2_000);
+  await ghzSample(ctx, server, { method: 'PublicHello', total: 2_000 });
+  await ghzSample(ctx, server, { method: 'PrivateHello', total: 2_000 });
   const flatOutCalls = Math.max(500, Math.round((settings.roundMs * 10_000) / 1000));
-  const flatOut = { public: await ghzSample(ctx, server, 'PublicHello', flatOutCalls), private: await ghzSample(ctx, server, 'PrivateHello', flatOutCalls) };
+  const flatOut = { public: await ghzSample(ctx, server, { method: 'PublicHello', total: flatOutCalls }), private: await ghzSample(ctx, server, { method: 'PrivateHello', total: flatOutCalls }) };
   const rate = Math.max(100, Math.round((0.8 * Math.min(flatOut.public.perSecond, flatOut.private.perSecond)) / 100) * 100);
   const total = Math.max(200, Math.round((rate * settings.roundMs) / 1000));
   ctx.progress(`flat out: public ${formatNumber(flatOut.public.perSecond)}/s, private ${formatNumber(flatOut.private.perSecond)}/s; rounds at ${formatNumber(rate)}/s`);
   const sample = async (method: 'PublicHello' | 'PrivateHello', sendToken = method === 'PrivateHello'): Promise<Sample> => {
-    const r = await ghzSample(ctx, server, method, total, rate, sendToken);
+    const r = await ghzSample(ctx, server, { method, total, rps: rate, sendToken });
     return { perSecond: r.perSecond, serverCpuPerCall: r.serverCpuPerCall, clientCpuPerCall: Number.NaN, calls: r.count };
   };
   const showCpu = (a: Sample, b: Sample): string => `server CPU per call ${formatNumber(a.serverCpuPerCall, 1)} vs ${formatNumber(b.serverCpuPerCall, 1)} µs`;
@@ -157,9 +180,9 @@ export async function admissionCost(ctx: Context): Promise<Finding> {
   const timed = await startServerProcess(ctx.fixture, { name: 'timed admission', timeAdmission: true });
   let inServer: { calls: number; micros: number };
   try {
-    await ghzSample(ctx, timed, 'PrivateHello', 2_000);
+    await ghzSample(ctx, timed, { method: 'PrivateHello', total: 2_000 });
     const before = (await timed.stats()).admission ?? { calls: 0, micros: 0 };
-    await ghzSample(ctx, timed, 'PrivateHello', settings.admissionCalls / 4);
+    await ghzSample(ctx, timed, { method: 'PrivateHello', total: settings.admissionCalls / 4 });
     const after = (await timed.stats()).admission ?? { calls: 0, micros: 0 };
     inServer = { calls: after.calls - before.calls, micros: after.micros - before.micros };
   } finally {
@@ -278,25 +301,22 @@ export async function streamPrivateVsPublic(ctx: Context): Promise<Finding> {
  * slower flat-out rate) in paired rounds, and the servers' CPU per message compares what each kind costs.
  */
 async function streamsOn(ctx: Context, server: ServerProcess, openServer: ServerProcess): Promise<Finding> {
-  const { fixture, settings } = ctx;
+  const { settings } = ctx;
   const messages = settings.streamMessages;
-  const streams = async (target: ServerProcess, token: string | undefined, total: number, rps?: number): Promise<Sample> => {
-    const before = await target.stats();
-    const r = await runGhz({ ghz: ctx.ghz, protoset: fixture.protoset, target: target.target, call: `${HELLO}.StreamHello`, token, concurrency: 4, total, data: { name: 'bench', count: messages }, ...(rps === undefined ? {} : { rps }) });
-    const after = await target.stats();
-    if (r.ok !== r.count) throw new Error(`StreamHello on ${target.name} server: ${r.count - r.ok} of ${r.count} streams failed, first: ${r.firstError}`);
-    return { perSecond: r.perSecond * messages, serverCpuPerCall: (after.cpuMicros - before.cpuMicros) / (r.count * messages), clientCpuPerCall: Number.NaN, calls: r.count * messages };
+  const streams = async (target: ServerProcess, sendToken: boolean, total: number, rps?: number): Promise<Sample> => {
+    const r = await ghzSample(ctx, target, { method: 'StreamHello', total, sendToken, concurrency: 4, data: { name: 'bench', count: messages }, ...(rps === undefined ? {} : { rps }) });
+    return { perSecond: r.perSecond * messages, serverCpuPerCall: r.serverCpuPerCall / messages, clientCpuPerCall: Number.NaN, calls: r.count * messages };
   };
   const warmStreams = Math.max(10, Math.round(20_000 / messages));
-  await streams(server, fixture.token, warmStreams);
-  await streams(openServer, undefined, warmStreams);
+  await streams(server, true, warmStreams);
+  await streams(openServer, false, warmStreams);
   const flatOutStreams = Math.max(20, Math.round((settings.roundMs * 80_000) / 1000 / messages));
-  const flatOut = { private: await streams(server, fixture.token, flatOutStreams), unauthenticated: await streams(openServer, undefined, flatOutStreams) };
+  const flatOut = { private: await streams(server, true, flatOutStreams), unauthenticated: await streams(openServer, false, flatOutStreams) };
   const rate = Math.max(1, Math.round((0.8 * Math.min(flatOut.private.perSecond, flatOut.unauthenticated.perSecond)) / messages));
   const total = Math.max(4, Math.round((rate * settings.roundMs) / 1000));
   ctx.progress(`flat out: private ${formatNumber(flatOut.private.perSecond)}, unauthenticated ${formatNumber(flatOut.unauthenticated.perSecond)} messages/s; rounds at ${rate} streams/s`);
   const showCpu = (a: Sample, b: Sample): string => `server CPU per message ${formatNumber(a.serverCpuPerCall, 2)} vs ${formatNumber(b.serverCpuPerCall, 2)} µs`;
-  const { a: priv, b: open } = await paired(ctx, 'stream messages private vs unauthenticated', () => streams(server, fixture.token, total, rate), () => streams(openServer, undefined, total, rate), showCpu);
+  const { a: priv, b: open } = await paired(ctx, 'stream messages private vs unauthenticated', () => streams(server, true, total, rate), () => streams(openServer, false, total, rate), showCpu);
   return {
     id: '4',
     title: `Server-streaming capacity, private vs unauthenticated (same handler, no token): server CPU per message with both at one fixed rate of streams (${messages} messages each, 4 at a time, ghz), 80 % of what ghz reaches flat out`,
@@ -316,11 +336,11 @@ export async function latencyAtFixedRate(ctx: Context): Promise<Finding> {
   const total = Math.max(200, Math.round((rate * settings.roundMs * 2) / 1000));
   const cached: GhzResult[] = [];
   const uncached: GhzResult[] = [];
-  await ghzSample(ctx, server, 'PrivateHello', Math.min(total, 2_000), rate);
-  await ghzSample(ctx, uncachedServer, 'PrivateHello', Math.min(total, 2_000), rate);
+  await ghzSample(ctx, server, { method: 'PrivateHello', total: Math.min(total, 2_000), rps: rate });
+  await ghzSample(ctx, uncachedServer, { method: 'PrivateHello', total: Math.min(total, 2_000), rps: rate });
   for (let round = 1; round <= settings.rounds; round += 1) {
     const order = round % 2 === 1 ? ([[server, cached], [uncachedServer, uncached]] as const) : ([[uncachedServer, uncached], [server, cached]] as const);
-    for (const [target, into] of order) into.push(await ghzSample(ctx, target, 'PrivateHello', total, rate));
+    for (const [target, into] of order) into.push(await ghzSample(ctx, target, { method: 'PrivateHello', total, rps: rate }));
     const last = (results: GhzResult[]): string => `${formatNumber(results.at(-1)?.p50Ms ?? Number.NaN, 2)}/${formatNumber(results.at(-1)?.p99Ms ?? Number.NaN, 2)} ms`;
     ctx.progress(`latency at ${rate}/s round ${round}/${settings.rounds}: p50/p99 cache on ${last(cached)}, cache off ${last(uncached)}`);
   }

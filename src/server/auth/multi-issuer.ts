@@ -1,7 +1,7 @@
 import { AuthError } from './errors.js';
 import type { WorkloadIdentity } from './identity.js';
 import { decodePayload, parseCompactJws } from './jws.js';
-import type { TokenVerifier } from './verifier.js';
+import { tokenDigest, type TokenVerifier } from './verifier.js';
 
 /**
  * Trusts several clusters at once. The unverified `iss` only picks which issuer's verifier runs; that
@@ -16,8 +16,9 @@ export function createMultiIssuerVerifier(entries: readonly { issuer: string; ve
   return {
     // A token in any issuer's cache was verified by that issuer, against its own keys.
     cached(token: string): WorkloadIdentity | undefined {
+      let digest: string | undefined;
       for (const { verifier } of entries) {
-        const identity = verifier.cached?.(token);
+        const identity = verifier.cachedByDigest !== undefined ? verifier.cachedByDigest((digest ??= tokenDigest(token))) : verifier.cached?.(token);
         if (identity !== undefined) return identity;
       }
       return undefined;

@@ -28,6 +28,13 @@ export interface TokenVerifier {
   verify(token: string): Promise<WorkloadIdentity>;
   /** The identity of a token verified before and still valid, at once; undefined means "call verify". */
   cached?(token: string): WorkloadIdentity | undefined;
+  /** `cached` for a token whose `tokenDigest` is at hand, so callers asking several verifiers hash it once. */
+  cachedByDigest?(digest: string): WorkloadIdentity | undefined;
+}
+
+/** The key a token is cached under: its SHA-256, so the cache never holds a token. */
+export function tokenDigest(token: string): string {
+  return digestOf('sha256', token, 'base64');
 }
 
 /** Statistics of the verified-token cache, for benchmarks and tests. */
@@ -57,9 +64,10 @@ export function createVerifier(options: VerifierOptions): Required<TokenVerifier
   };
 
   return {
-    cached: (token: string) => lookup(digestOf('sha256', token, 'base64')),
+    cached: (token: string) => lookup(tokenDigest(token)),
+    cachedByDigest: lookup,
     verify(token: string): Promise<WorkloadIdentity> {
-      const hash = digestOf('sha256', token, 'base64');
+      const hash = tokenDigest(token);
       const cached = lookup(hash);
       if (cached !== undefined) return Promise.resolve(cached);
       const pending = inFlight.size === 0 ? undefined : inFlight.get(hash);
