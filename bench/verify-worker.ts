@@ -6,11 +6,13 @@
  * tokens and reports the memory they hold.
  */
 import { Metadata } from '@grpc/grpc-js';
-import { createPublicKey, hash as digestOf, verify } from 'node:crypto';
+import { createPublicKey, hash as digestOf, type JsonWebKey, verify } from 'node:crypto';
 import { ProjectedTokenFile } from '../src/client/token-file.js';
 import { bindIdentity } from '../src/server/auth/call-identity.js';
 import { createVerifier, extractBearer, staticJwks } from '../src/server/auth/index.js';
 import { AUDIENCE, createFixture, ISSUER } from './support/fixture.js';
+import { PINNING } from './support/pinning.js';
+import { startWorkerProcess } from './support/processes.js';
 import { ownStats } from './support/protocol.js';
 
 const mode = process.env.BENCH_MODE;
@@ -40,56 +42,108 @@ export interface CacheMemoryResult {
   readonly runs: { cacheSize: number; entries: number; heapBytes: number; rssBytes: number }[];
 }
 
+/** The three ways through the cold tokens, each measured in its own process. */
+const COLD_WAYS = ['raw', 'minimum', 'verifier'] as const;
+type ColdWay = (typeof COLD_WAYS)[number];
+
+type ColdRequest = { type: 'cold-setup'; publicJwk: JsonWebKey; tokens: string[] } | { type: 'cold-block'; start: number; size: number; fresh: boolean };
+type ColdReply = { type: 'cold-ready' } | { type: 'cold-block-done'; ms: number };
+
 /**
- * Three ways through the same distinct tokens, in blocks of BLOCK tokens whose order rotates, so the
- * machine's drift (seconds) and its caches (microseconds) hit all three alike: bare `crypto.verify`; the
- * least any cached verifier must add (SHA-256 of the token for the cache key, decode and JSON.parse of the
- * claims, a Map entry); and our verifier, awaited token by token with an empty cache each round.
+ * Three ways through the same distinct tokens: bare `crypto.verify`; the least any cached verifier must add
+ * (SHA-256 of the token for the cache key, decode and JSON.parse of the claims, a Map entry); and our
+ * verifier, awaited token by token with an empty cache each round. Each way runs in its own process, all
+ * bound to one CPU, so each pays for its own garbage (in one heap, a collection started by one way would
+ * also sweep up after the others); they take turns in blocks of BLOCK tokens whose order rotates, so the
+ * machine's drift (seconds) and its caches (microseconds) hit all three alike.
  */
 async function cold(): Promise<ColdResult> {
   const fixture = createFixture('RS256');
   progress(`minting ${count} distinct RS256 tokens`);
   const tokens = Array.from({ length: count }, (_, i) => fixture.mint(`sa-${i}`));
-  const publicKey = createPublicKey(fixture.key.privateKey);
-  const raw = (token: string): void => {
-    const dot = token.lastIndexOf('.');
-    if (!verify('sha256', Buffer.from(token.slice(0, dot)), publicKey, Buffer.from(token.slice(dot + 1), 'base64url'))) throw new Error('raw verify failed');
-  };
-  const minimum = (seen: Map<string, unknown>) => (token: string): void => {
-    const hash = digestOf('sha256', token, 'base64');
-    if (seen.has(hash)) return;
-    const first = token.indexOf('.');
-    const second = token.indexOf('.', first + 1);
-    if (!verify('sha256', Buffer.from(token.slice(0, second)), publicKey, Buffer.from(token.slice(second + 1), 'base64url'))) throw new Error('raw verify failed');
-    seen.set(hash, JSON.parse(Buffer.from(token.slice(first + 1, second), 'base64url').toString('utf8')));
-  };
-  const keys = staticJwks({ keys: [fixture.key.publicJwk] });
-  const result: ColdResult = { tokens: count, block: BLOCK, rawPerSecond: [], minimumPerSecond: [], verifierPerSecond: [] };
-  // Round 0 warms up.
-  for (let round = 0; round <= rounds; round += 1) {
-    const verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys });
-    const ways: { run: (token: string) => unknown; ms: number }[] = [
-      { run: raw, ms: 0 },
-      { run: minimum(new Map()), ms: 0 },
-      { run: (token) => verifier.verify(token), ms: 0 },
-    ];
-    for (let start = 0, turn = 0; start < tokens.length; start += BLOCK, turn += 1) {
-      const block = tokens.slice(start, start + BLOCK);
-      for (let i = 0; i < ways.length; i += 1) {
-        const way = ways[(i + turn) % ways.length] as (typeof ways)[number];
-        const started = performance.now();
-        for (const token of block) await way.run(token);
-        way.ms += performance.now() - started;
+  const ways = COLD_WAYS.map((way) => ({ way, process: startWorkerProcess({ mode: 'cold-way', way }, PINNING?.server), ms: 0 }));
+  try {
+    await Promise.all(ways.map((w) => w.process.request<ColdReply>({ type: 'cold-setup', publicJwk: fixture.key.publicJwk, tokens }, 'cold-ready', 60_000)));
+    const result: ColdResult = { tokens: count, block: BLOCK, rawPerSecond: [], minimumPerSecond: [], verifierPerSecond: [] };
+    // Round 0 warms up.
+    for (let round = 0; round <= rounds; round += 1) {
+      for (const w of ways) w.ms = 0;
+      for (let start = 0, turn = 0; start < tokens.length; start += BLOCK, turn += 1) {
+        for (let i = 0; i < ways.length; i += 1) {
+          const w = ways[(i + turn) % ways.length] as (typeof ways)[number];
+          const reply = await w.process.request<Extract<ColdReply, { type: 'cold-block-done' }>>({ type: 'cold-block', start, size: BLOCK, fresh: start === 0 }, 'cold-block-done', 60_000);
+          w.ms += reply.ms;
+        }
       }
+      if (round === 0) continue;
+      const [rawWay, minimumWay, ours] = ways.map((w) => (tokens.length * 1000) / w.ms) as [number, number, number];
+      result.rawPerSecond.push(rawWay);
+      result.minimumPerSecond.push(minimumWay);
+      result.verifierPerSecond.push(ours);
+      progress(`round ${round}/${rounds}: bare verify ${Math.round(rawWay)}/s, least a cached verifier adds ${Math.round(minimumWay)}/s, verifier ${Math.round(ours)}/s`);
     }
-    if (round === 0) continue;
-    const [rawWay, minimumWay, ours] = ways.map((way) => (tokens.length * 1000) / way.ms) as [number, number, number];
-    result.rawPerSecond.push(rawWay);
-    result.minimumPerSecond.push(minimumWay);
-    result.verifierPerSecond.push(ours);
-    progress(`round ${round}/${rounds}: bare verify ${Math.round(rawWay)}/s, least a cached verifier adds ${Math.round(minimumWay)}/s, verifier ${Math.round(ours)}/s`);
+    return result;
+  } finally {
+    await Promise.all(ways.map((w) => w.process.stop()));
   }
-  return result;
+}
+
+/** One way of `cold`: set up once, then times the blocks it is asked for; `fresh` starts a new round. */
+function coldWay(): Promise<never> {
+  const way = process.env.BENCH_WAY as ColdWay;
+  if (!COLD_WAYS.includes(way)) return Promise.reject(new Error(`BENCH_WAY ${way} is not one of ${COLD_WAYS.join(', ')}`));
+  let tokens: string[] = [];
+  let run: (token: string) => unknown = () => undefined;
+  let start: () => (token: string) => unknown = () => run;
+  const reply = (message: ColdReply): void => void process.send?.(message);
+  process.on('message', (message: ColdRequest) => {
+    if (message.type === 'cold-setup') {
+      tokens = message.tokens;
+      start = coldWayRunner(way, message.publicJwk);
+      reply({ type: 'cold-ready' });
+      return;
+    }
+    if (message.fresh) run = start();
+    const block = tokens.slice(message.start, message.start + message.size);
+    void (async () => {
+      const started = performance.now();
+      for (const token of block) await run(token);
+      reply({ type: 'cold-block-done', ms: performance.now() - started });
+    })();
+  });
+  // Serves until stopped.
+  return new Promise<never>(() => undefined);
+}
+
+/** A fresh runner of one way for each round (the two caching ways start each round empty). */
+function coldWayRunner(way: ColdWay, publicJwk: JsonWebKey): () => (token: string) => unknown {
+  const publicKey = createPublicKey({ key: publicJwk, format: 'jwk' });
+  switch (way) {
+    case 'raw':
+      return () => (token) => {
+        const dot = token.lastIndexOf('.');
+        if (!verify('sha256', Buffer.from(token.slice(0, dot)), publicKey, Buffer.from(token.slice(dot + 1), 'base64url'))) throw new Error('raw verify failed');
+      };
+    case 'minimum':
+      return () => {
+        const seen = new Map<string, unknown>();
+        return (token) => {
+          const hash = digestOf('sha256', token, 'base64');
+          if (seen.has(hash)) return;
+          const first = token.indexOf('.');
+          const second = token.indexOf('.', first + 1);
+          if (!verify('sha256', Buffer.from(token.slice(0, second)), publicKey, Buffer.from(token.slice(second + 1), 'base64url'))) throw new Error('raw verify failed');
+          seen.set(hash, JSON.parse(Buffer.from(token.slice(first + 1, second), 'base64url').toString('utf8')));
+        };
+      };
+    case 'verifier': {
+      const keys = staticJwks({ keys: [publicJwk] });
+      return () => {
+        const verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys });
+        return (token) => verifier.verify(token);
+      };
+    }
+  }
 }
 
 /** The interceptor's work for a call with a cached token: take the header, look it up, hand over the identity. */
@@ -162,7 +216,7 @@ async function cacheMemory(): Promise<CacheMemoryResult> {
   return result;
 }
 
-const modes: Record<string, () => Promise<unknown>> = { cold, admission, 'token-read': tokenRead, 'cache-memory': cacheMemory };
+const modes: Record<string, () => Promise<unknown>> = { cold, 'cold-way': coldWay, admission, 'token-read': tokenRead, 'cache-memory': cacheMemory };
 const work = modes[mode ?? ''] ?? (() => Promise.reject(new Error(`BENCH_MODE ${mode} is not one of ${Object.keys(modes).join(', ')}`)));
 work().then(
   (result) => process.send?.({ type: 'done', result }),

@@ -112,6 +112,26 @@ export function startLoadGenerator(): LoadGenerator {
   };
 }
 
+/** A verify-worker.js process that answers requests one at a time (for measurements split over processes). */
+export interface WorkerProcess {
+  request<R extends { type: string }>(message: object, replyType: R['type'], timeoutMs: number): Promise<R>;
+  stop(): Promise<void>;
+}
+
+/** Starts verify-worker.js in a mode that serves requests, bound to a CPU list (if any). */
+export function startWorkerProcess(args: Record<string, string>, cpus: string | undefined): WorkerProcess {
+  const child = start('verify-worker.js', Object.fromEntries(Object.entries(args).map(([k, v]) => [`BENCH_${k.toUpperCase()}`, v])));
+  pinProcess(child.pid, cpus);
+  return {
+    async request<R extends { type: string }>(message: object, replyType: R['type'], timeoutMs: number) {
+      const reply = nextMessage<R, R['type']>(child, replyType, timeoutMs);
+      child.send(message);
+      return (await reply) as R;
+    },
+    stop: () => stop(child),
+  };
+}
+
 /** Runs a one-shot worker (verify-worker.js) and returns its single reply. */
 export async function runWorker<T>(args: Record<string, string>, timeoutMs: number): Promise<T> {
   const child = start('verify-worker.js', Object.fromEntries(Object.entries(args).map(([k, v]) => [`BENCH_${k.toUpperCase()}`, v])));

@@ -189,6 +189,27 @@ describe('verifier: signatures and keys', () => {
     await expect(verifier.verify(`${h}.${p}.${sig}`)).resolves.toMatchObject({ namespace: 'payments' });
   });
 
+
+  it('accepts the signature text only in base64url: look-alikes the decoder would read as the same bytes are refused', async () => {
+    const [h, p, sig] = mint().split('.') as [string, string, string];
+    // Node's decoder reads a UTF-16 unit by its low byte (U+0141 as "A"), takes plain base64's "+" and "/",
+    // and skips or stops at what is not base64: each of these still decodes to a signature that verifies.
+    const at = (i: number, text: string) => `${sig.slice(0, i)}${text}${sig.slice(i + 1)}`;
+    const dash = sig.indexOf('-');
+    const variants = [
+      at(10, String.fromCharCode(sig.charCodeAt(10) + 0x100)),
+      at(10, `${sig[10] ?? ''}!`),
+      at(10, `${sig[10] ?? ''} `),
+      `${sig}=`,
+      `${sig}====`,
+      ...(dash >= 0 ? [at(dash, '+')] : []),
+    ];
+    for (const variant of variants) {
+      expect(Buffer.from(variant, 'base64url').subarray(0, 255).equals(Buffer.from(sig, 'base64url').subarray(0, 255))).toBe(true);
+      expect(await rejection(`${h}.${p}.${variant}`)).toBe('malformed_token');
+    }
+    await expect(verifier.verify(`${h}.${p}.${sig}`)).resolves.toMatchObject({ namespace: 'payments' });
+  });
   it('decides on a remembered header exactly as on a fresh one', async () => {
     const good = mint();
     const [h, p] = good.split('.');

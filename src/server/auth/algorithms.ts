@@ -31,7 +31,8 @@ export function algorithmsForKey(key: KeyObject): JwsAlgorithm[] {
 /** Arguments for node:crypto `verify` that check one JWS algorithm with one key. */
 export interface SignatureCheck {
   readonly digest: string;
-  readonly key: VerifyKeyObjectInput;
+  /** The key itself where no option is needed (RSA PKCS#1 v1.5), which spares `verify` reading options. */
+  readonly key: KeyObject | VerifyKeyObjectInput;
 }
 
 /** Arguments for node:crypto `verify` for a JWS algorithm. */
@@ -43,6 +44,6 @@ export function verifyParams(alg: JwsAlgorithm, key: KeyObject): SignatureCheck 
     case 'ES':
       return { digest, key: { key, dsaEncoding: 'ieee-p1363' } };
     default:
-      return { digest, key: { key } };
+      return { digest, key };
   }
 }
