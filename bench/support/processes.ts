@@ -112,6 +112,9 @@ export function startLoadGenerator(): LoadGenerator {
   };
 }
 
+/** verify-worker.js settings as its environment: { mode: 'cold' } becomes BENCH_MODE=cold. */
+const workerEnv = (args: Record<string, string>): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(args).map(([k, v]) => [`BENCH_${k.toUpperCase()}`, v]));
+
 /** A verify-worker.js process that answers requests one at a time (for measurements split over processes). */
 export interface WorkerProcess {
   request<R extends { type: string }>(message: object, replyType: R['type'], timeoutMs: number): Promise<R>;
@@ -120,7 +123,7 @@ export interface WorkerProcess {
 
 /** Starts verify-worker.js in a mode that serves requests, bound to a CPU list (if any). */
 export function startWorkerProcess(args: Record<string, string>, cpus: string | undefined): WorkerProcess {
-  const child = start('verify-worker.js', Object.fromEntries(Object.entries(args).map(([k, v]) => [`BENCH_${k.toUpperCase()}`, v])));
+  const child = start('verify-worker.js', workerEnv(args));
   pinProcess(child.pid, cpus);
   return {
     async request<R extends { type: string }>(message: object, replyType: R['type'], timeoutMs: number) {
@@ -134,7 +137,7 @@ export function startWorkerProcess(args: Record<string, string>, cpus: string | 
 
 /** Runs a one-shot worker (verify-worker.js) and returns its single reply. */
 export async function runWorker<T>(args: Record<string, string>, timeoutMs: number): Promise<T> {
-  const child = start('verify-worker.js', Object.fromEntries(Object.entries(args).map(([k, v]) => [`BENCH_${k.toUpperCase()}`, v])));
+  const child = start('verify-worker.js', workerEnv(args));
   try {
     return (await nextMessage<{ type: 'done'; result: T }, 'done'>(child, 'done', timeoutMs)).result;
   } finally {
