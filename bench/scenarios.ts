@@ -171,7 +171,7 @@ export async function unaryPrivateVsPublic(ctx: Context): Promise<Finding> {
 }
 
 /**
- * The library's own work per cached call, timed two ways: `verifier.cached()` (SHA-256 of the token and
+ * The library's own work per cached call, timed two ways: `verifier.lookupOrVerify()` (SHA-256 of the token and
  * the lookup) inside a server under ghz load, where it runs with caches cooled by everything else a call
  * does; and the whole admission in a tight in-process loop, its lower bound.
  */
@@ -199,7 +199,7 @@ export async function admissionCost(ctx: Context): Promise<Finding> {
       : `; that is ${formatNumber((100 * perCallInServer) / publicCall, 1)} % of the server CPU of a public call (${formatNumber(publicCall, 1)} µs in #1), so a server-bound private/public ratio of at most ${formatNumber(publicCall / (publicCall + perCallInServer), 3)}`;
   return {
     id: '1b',
-    title: 'Admission of a call whose token is cached: `verifier.cached()` (SHA-256 of the token, lookup) timed inside a server under ghz load; the whole admission (bearer parse, lookup, identity hand-over) in a tight in-process loop',
+    title: 'Admission of a call whose token is cached: `verifier.lookupOrVerify()` (SHA-256 of the token, lookup) timed inside a server under ghz load; the whole admission (bearer parse, lookup, identity hand-over) in a tight in-process loop',
     result: `in the server: ${formatNumber(perCallInServer, 2)} µs per call over ${formatNumber(inServer.calls)} calls${share}. In a tight loop: ${formatNumber(micros.median, 2)} µs per call (${formatNumber(micros.min, 2)}–${formatNumber(micros.max, 2)})`,
     data: { inServer: { ...inServer, microsPerCall: perCallInServer }, tightLoop: { ...result } },
   };

@@ -161,8 +161,8 @@ async function admission(): Promise<AdmissionResult> {
     });
     const started = performance.now();
     for (const metadata of calls) {
-      const identity = verifier.cached(extractBearer(metadata));
-      if (identity === undefined) throw new Error('token not cached');
+      const identity = verifier.lookupOrVerify(extractBearer(metadata));
+      if (identity instanceof Promise) throw new Error('token not cached');
       metadata.remove('authorization');
       bindIdentity(metadata, identity);
     }

@@ -48,7 +48,7 @@ export type ServerVariant = {
   readonly name: string;
   readonly allPublic?: boolean;
   readonly cacheSize?: number;
-  /** Time `verifier.cached()` inside the server (reported in its stats). */
+  /** Time `verifier.lookupOrVerify()` inside the server (reported in its stats). */
   readonly timeAdmission?: boolean;
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
 };

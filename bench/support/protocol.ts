@@ -5,7 +5,7 @@ export interface ProcessStats {
   readonly cpuMicros: number;
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
-  /** Servers started with timed admission: calls to `verifier.cached()` and the µs they took in all. */
+  /** Servers started with timed admission: calls to `verifier.lookupOrVerify()` and the µs they took in all. */
   readonly admission?: { readonly calls: number; readonly micros: number };
 }
 

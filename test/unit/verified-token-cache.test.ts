@@ -52,6 +52,20 @@ describe('verified-token cache', () => {
     expect(verifier.cached(token)).toBeUndefined();
   });
 
+  it('lookupOrVerify answers a known token at once, and a new or bad one with a promise', async () => {
+    const { verifier, mint } = setup();
+    const token = mint();
+    const first = verifier.lookupOrVerify(token);
+    expect(first).toBeInstanceOf(Promise);
+    const identity = await first;
+    expect(verifier.lookupOrVerify(token)).toBe(identity);
+    // A bad token is a rejected promise, never a throw: callers need one error path.
+    const bad = verifier.lookupOrVerify(`${token}x`);
+    expect(bad).toBeInstanceOf(Promise);
+    await expect(bad).rejects.toThrow();
+    expect(verifier.stats()).toMatchObject({ cacheEntries: 1, cacheHits: 1, verifications: 2 });
+  });
+
   it('shares one verification between concurrent first calls', async () => {
     const { verifier, mint } = setup();
     const token = mint();

@@ -92,9 +92,9 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): ServerIn
               return;
             }
             // A token verified before is admitted at once; waiting a turn would make grpc-js buffer the request.
-            const known = verifier.cached?.(token);
-            if (known !== undefined) admit(known);
-            else verifier.verify(token).then(admit, refuse);
+            const outcome = verifier.lookupOrVerify !== undefined ? verifier.lookupOrVerify(token) : (verifier.cached?.(token) ?? verifier.verify(token));
+            if (isPromise(outcome)) outcome.then(admit, refuse);
+            else admit(outcome);
           },
           onCancel: stopExpiryTimer,
         });
@@ -105,6 +105,10 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): ServerIn
       },
     });
   };
+}
+
+function isPromise(value: WorkloadIdentity | PromiseLike<WorkloadIdentity>): value is PromiseLike<WorkloadIdentity> {
+  return typeof (value as Partial<PromiseLike<WorkloadIdentity>>).then === 'function';
 }
 
 class DeniedError extends Error {

@@ -13,25 +13,24 @@ export function createMultiIssuerVerifier(entries: readonly { issuer: string; ve
   if (byIssuer.size !== entries.length) throw new Error('each issuer may be trusted once');
   const only = entries.length === 1 ? entries[0]?.verifier : undefined;
   if (only !== undefined) return only;
-  return {
-    // A token in any issuer's cache was verified by that issuer, against its own keys.
-    cached(token: string): WorkloadIdentity | undefined {
-      let digest: string | undefined;
-      for (const { verifier } of entries) {
-        const identity = verifier.cachedByDigest !== undefined ? verifier.cachedByDigest((digest ??= tokenDigest(token))) : verifier.cached?.(token);
-        if (identity !== undefined) return identity;
-      }
-      return undefined;
-    },
-    verify(token: string): Promise<WorkloadIdentity> {
-      try {
-        const iss = decodePayload(parseCompactJws(token)).iss;
-        const verifier = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
-        if (verifier === undefined) throw new AuthError('wrong_issuer', `iss ${JSON.stringify(iss)} is not a trusted issuer`);
-        return verifier.verify(token);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    },
+  // A token in any issuer's cache was verified by that issuer, against its own keys.
+  const cached = (token: string): WorkloadIdentity | undefined => {
+    let digest: string | undefined;
+    for (const { verifier } of entries) {
+      const identity = verifier.cachedByDigest !== undefined ? verifier.cachedByDigest((digest ??= tokenDigest(token))) : verifier.cached?.(token);
+      if (identity !== undefined) return identity;
+    }
+    return undefined;
   };
+  const verify = (token: string): Promise<WorkloadIdentity> => {
+    try {
+      const iss = decodePayload(parseCompactJws(token)).iss;
+      const verifier = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
+      if (verifier === undefined) throw new AuthError('wrong_issuer', `iss ${JSON.stringify(iss)} is not a trusted issuer`);
+      return verifier.verify(token);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  return { cached, verify, lookupOrVerify: (token) => cached(token) ?? verify(token) };
 }

@@ -26,6 +26,11 @@ export interface VerifierOptions {
 export interface TokenVerifier {
   /** Resolves to the caller's identity, or rejects with AuthError (bad token) or KeysUnavailableError. */
   verify(token: string): Promise<WorkloadIdentity>;
+  /**
+   * The identity at once when the token was verified before and is still valid, otherwise what `verify`
+   * returns: the interceptor admits a known token in the turn its call arrives, hashing it once.
+   */
+  lookupOrVerify?(token: string): WorkloadIdentity | Promise<WorkloadIdentity>;
   /** The identity of a token verified before and still valid, at once; undefined means "call verify". */
   cached?(token: string): WorkloadIdentity | undefined;
   /** `cached` for a token whose `tokenDigest` is at hand, so callers asking several verifiers hash it once. */
@@ -63,21 +68,24 @@ export function createVerifier(options: VerifierOptions): Required<TokenVerifier
     return identity;
   };
 
+  const lookupOrVerify = (token: string): WorkloadIdentity | Promise<WorkloadIdentity> => {
+    const hash = tokenDigest(token);
+    const cached = lookup(hash);
+    if (cached !== undefined) return cached;
+    const pending = inFlight.size === 0 ? undefined : inFlight.get(hash);
+    if (pending !== undefined) return pending;
+    try {
+      return verifyUncached(token, hash);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
   return {
     cached: (token: string) => lookup(tokenDigest(token)),
     cachedByDigest: lookup,
-    verify(token: string): Promise<WorkloadIdentity> {
-      const hash = tokenDigest(token);
-      const cached = lookup(hash);
-      if (cached !== undefined) return Promise.resolve(cached);
-      const pending = inFlight.size === 0 ? undefined : inFlight.get(hash);
-      if (pending !== undefined) return pending;
-      try {
-        return verifyUncached(token, hash);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    },
+    lookupOrVerify,
+    verify: (token: string) => Promise.resolve(lookupOrVerify(token)),
     stats: () => ({ cacheEntries: cache.size, cacheHits, verifications }),
   };
 
