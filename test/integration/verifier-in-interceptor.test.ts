@@ -4,7 +4,7 @@ import { silentLogger } from '../../src/common/logger.js';
 import { mintServiceAccountToken } from '../../src/dev/service-account-token.js';
 import { generateSigningKey } from '../../src/dev/signing-key.js';
 import { HelloServiceClient, HelloServiceService, type HelloServiceServer } from '../../src/gen/wid/demo/v1/hello.js';
-import { createAuthInterceptor, createVerifier, getIdentity, publicMethods, staticJwks, type TokenVerifier } from '../../src/server/auth/index.js';
+import { createAuthInterceptor, createVerifier, getIdentity, publicMethods, staticJwks, type TokenVerifier, type WorkloadIdentity } from '../../src/server/auth/index.js';
 import { bearer, unary } from '../support/harness.js';
 
 // How the interceptor uses the verifier it is given: ours through lookupOrVerify (one hash of the token
@@ -62,5 +62,19 @@ describe('the verifier behind the interceptor', () => {
     expect(await unary(client.privateHello, client, { name: '' }, bearer(mint('api')))).toEqual({ ok: true, response: { message: 'system:serviceaccount:ns:api' } });
     expect(await unary(client.privateHello, client, { name: '' }, bearer(`${mint('api')}x`))).toMatchObject({ ok: false, code: status.UNAUTHENTICATED });
     expect(calls).toEqual({ verify: 2 });
+  });
+
+  it('fails closed when a verifier of your own throws instead of rejecting, or answers without an identity', async () => {
+    const misbehaving: TokenVerifier[] = [
+      { verify: () => { throw new Error('boom'); } },
+      { verify: () => Promise.resolve(undefined as unknown as WorkloadIdentity) },
+      { verify: () => Promise.reject(new Error('boom')), lookupOrVerify: () => null as unknown as WorkloadIdentity },
+    ];
+    for (const verifier of misbehaving) {
+      const client = await serve(verifier);
+      // A deadline, so a call the server never answers fails here at once instead of timing out the test.
+      expect(await unary(client.privateHello, client, { name: '' }, bearer(mint('api')), { deadline: Date.now() + 2_000 })).toMatchObject({ ok: false, code: status.UNAUTHENTICATED });
+      stop?.();
+    }
   });
 });

@@ -74,6 +74,8 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): ServerIn
             };
             const admit = (identity: WorkloadIdentity): void => {
               try {
+                // A verifier that answers with no identity admits no one.
+                if (typeof identity !== 'object' || identity === null) throw new TypeError('the verifier answered without an identity');
                 if (authorize !== undefined && !authorize(identity, path)) throw new DeniedError(identity);
               } catch (error) {
                 refuse(error);
@@ -84,15 +86,16 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): ServerIn
               if (streaming && endStreamsOnExpiry) endAtExpiry(identity);
               proceed(metadata);
             };
-            let token: string;
+            let outcome: WorkloadIdentity | PromiseLike<WorkloadIdentity>;
             try {
-              token = extractBearer(metadata, maxTokenBytes);
+              const token = extractBearer(metadata, maxTokenBytes);
+              // A token verified before is admitted at once; waiting a turn would make grpc-js buffer the request.
+              outcome = verifier.lookupOrVerify !== undefined ? verifier.lookupOrVerify(token) : (verifier.cached?.(token) ?? verifier.verify(token));
             } catch (error) {
+              // Also a verifier of someone else's that throws instead of rejecting: refused, not a crash.
               refuse(error);
               return;
             }
-            // A token verified before is admitted at once; waiting a turn would make grpc-js buffer the request.
-            const outcome = verifier.lookupOrVerify !== undefined ? verifier.lookupOrVerify(token) : (verifier.cached?.(token) ?? verifier.verify(token));
             if (isPromise(outcome)) outcome.then(admit, refuse);
             else admit(outcome);
           },
@@ -108,7 +111,7 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): ServerIn
 }
 
 function isPromise(value: WorkloadIdentity | PromiseLike<WorkloadIdentity>): value is PromiseLike<WorkloadIdentity> {
-  return typeof (value as Partial<PromiseLike<WorkloadIdentity>>).then === 'function';
+  return typeof value === 'object' && value !== null && typeof (value as Partial<PromiseLike<WorkloadIdentity>>).then === 'function';
 }
 
 class DeniedError extends Error {
