@@ -76,5 +76,14 @@ describe('the verifier behind the interceptor', () => {
       expect(await unary(client.privateHello, client, { name: '' }, bearer(mint('api')), { deadline: Date.now() + 2_000 })).toMatchObject({ ok: false, code: status.UNAUTHENTICATED });
       stop?.();
     }
+    // An identity without expiresAt cannot time a stream's end: the stream is refused, the server lives on.
+    const client = await serve({ verify: () => Promise.resolve({ subject: 'system:serviceaccount:ns:api' } as unknown as WorkloadIdentity) });
+    const stream = client.streamHello({ name: '', count: 1, intervalMs: 0 }, bearer(mint('api')), { deadline: Date.now() + 2_000 });
+    const ended = await new Promise<{ code: status }>((resolve) => {
+      stream.on('error', (error: { code: status }) => resolve(error));
+      stream.on('data', () => undefined);
+      stream.on('end', () => resolve({ code: status.OK }));
+    });
+    expect(ended.code).toBe(status.UNAUTHENTICATED);
   });
 });

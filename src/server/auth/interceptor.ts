@@ -77,13 +77,13 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): ServerIn
                 // A verifier that answers with no identity admits no one.
                 if (typeof identity !== 'object' || identity === null) throw new TypeError('the verifier answered without an identity');
                 if (authorize !== undefined && !authorize(identity, path)) throw new DeniedError(identity);
+                if (streaming && endStreamsOnExpiry) endAtExpiry(identity);
               } catch (error) {
                 refuse(error);
                 return;
               }
               metadata.remove('authorization');
               bindIdentity(metadata, identity);
-              if (streaming && endStreamsOnExpiry) endAtExpiry(identity);
               proceed(metadata);
             };
             let outcome: WorkloadIdentity | PromiseLike<WorkloadIdentity>;
