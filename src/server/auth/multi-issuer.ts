@@ -22,7 +22,8 @@ export function createMultiIssuerVerifier(entries: readonly { issuer: string; ve
     }
     return undefined;
   };
-  const verify = (token: string): Promise<WorkloadIdentity> => {
+  // Not in any cache: the unverified `iss` picks the one verifier that may check it.
+  const verifyByIssuer = (token: string): Promise<WorkloadIdentity> => {
     try {
       const iss = decodePayload(parseCompactJws(token)).iss;
       const verifier = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
@@ -32,5 +33,6 @@ export function createMultiIssuerVerifier(entries: readonly { issuer: string; ve
       return Promise.reject(error);
     }
   };
-  return { cached, verify, lookupOrVerify: (token) => cached(token) ?? verify(token) };
+  const lookupOrVerify = (token: string): WorkloadIdentity | Promise<WorkloadIdentity> => cached(token) ?? verifyByIssuer(token);
+  return { cached, lookupOrVerify, verify: (token) => Promise.resolve(lookupOrVerify(token)) };
 }
